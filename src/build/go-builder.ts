@@ -1,0 +1,241 @@
+/**
+ * The Go builder: compiles a main package per platform and lays the binary
+ * and its kodata on the base image, producing an image or an index.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import type { KodevConfig } from '../config/types.js';
+import { UserError } from '../errors.js';
+import { type GoTool, goBuild } from '../gotool/go.js';
+import type { MainPackage, MainPackageResolver } from '../gotool/main-package.js';
+import { type Artifact, assembleImage, assembleIndex, type Image } from '../oci/image.js';
+import { formatPlatform, PlatformMatcher, parsePlatform } from '../oci/platform.js';
+import { type Descriptor, MediaType, type Platform } from '../oci/types.js';
+import type { Base, BaseResolver } from './base.js';
+import type { Builder, BuildResult } from './builder.js';
+import { goBuildEnv, goBuildFlags, type RenderTemplate } from './go-args.js';
+import { appConfig, rfc3339, scratchConfig } from './image-config.js';
+import { collectKodata } from './kodata.js';
+import { APP_DIR, appFilename, binaryTar, kodataTar, layerFromTar } from './layers.js';
+import { findRepositoryRoot } from './repo-root.js';
+
+const BASE_NAME = 'org.opencontainers.image.base.name';
+const BASE_DIGEST = 'org.opencontainers.image.base.digest';
+
+/** Everything the Go builder needs, passed in rather than read from the process. */
+export interface GoBuilderOptions {
+  go: GoTool;
+  config: KodevConfig;
+  packages: MainPackageResolver;
+  bases: BaseResolver;
+  /** Platform spec: `['all']` or `os/arch[/variant]` strings. */
+  platforms: string[];
+  disableOptimizations: boolean;
+  trimpath: boolean;
+  /** SOURCE_DATE_EPOCH: image creation time. */
+  sourceDateEpoch?: number;
+  /** KO_DATA_DATE_EPOCH: kodata file times (default 0). */
+  kodataDateEpoch?: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  user?: string;
+  jobs: number;
+  tmpDir: string;
+  render: RenderTemplate;
+  log: (message: string) => void;
+}
+
+/** Builds Go main packages into images. */
+export class GoBuilder implements Builder {
+  private readonly limit;
+  private readonly matcher: PlatformMatcher;
+
+  constructor(private readonly o: GoBuilderOptions) {
+    this.limit = pLimit(Math.max(1, o.jobs));
+    this.matcher = new PlatformMatcher(o.platforms);
+  }
+
+  async build(ref: string, signal?: AbortSignal): Promise<BuildResult> {
+    const pkg = await this.o.packages.resolve(ref);
+    const base = await this.o.bases.fetch(pkg.importPath);
+    const artifact = await this.buildOnBase(pkg, base, signal);
+    return { importPath: pkg.importPath, artifact };
+  }
+
+  private async buildOnBase(pkg: MainPackage, base: Base, signal?: AbortSignal): Promise<Artifact> {
+    const art = base.artifact;
+    if (!art) return this.buildOnScratch(pkg, base, signal);
+    if (art.kind === 'image') {
+      const platform = configPlatform(art);
+      if (!this.matcher.matches(platform)) {
+        throw new UserError(
+          `base image ${base.name} is ${formatPlatform(platform)}, which does not match the requested platforms ${this.o.platforms.join(',')}`,
+          { hint: `pass --platform=${formatPlatform(platform)}, or use a multi-platform base` },
+        );
+      }
+      return this.buildOne(
+        pkg,
+        art,
+        platform,
+        { ...art.manifest.annotations, [BASE_DIGEST]: art.digest, [BASE_NAME]: base.name },
+        signal,
+      );
+    }
+    const matches = art.children.filter((c) => this.matcher.matches(c.descriptor.platform));
+    if (matches.length === 0) {
+      const have = art.children
+        .map((c) => (c.descriptor.platform ? formatPlatform(c.descriptor.platform) : '?'))
+        .join(', ');
+      throw new UserError(
+        `base image ${base.name} has no platform matching ${this.o.platforms.join(',')} (it has ${have})`,
+        {
+          hint: 'pick platforms the base provides with --platform or defaultPlatforms',
+        },
+      );
+    }
+    const built = await Promise.all(
+      matches.map(async (c) => ({
+        descriptor: c.descriptor,
+        image: await this.buildOne(
+          pkg,
+          c.image,
+          c.descriptor.platform ?? configPlatform(c.image),
+          { ...c.image.manifest.annotations, [BASE_DIGEST]: c.descriptor.digest, [BASE_NAME]: base.name },
+          signal,
+        ),
+      })),
+    );
+    if (built.length === 1 && built[0]) return built[0].image;
+    return assembleIndex({
+      mediaType: art.index.mediaType ?? MediaType.ociIndex,
+      children: built.map(({ descriptor, image }) => ({ descriptor: childDescriptor(descriptor), image })),
+      annotations: { ...art.index.annotations, ...this.o.annotations },
+    });
+  }
+
+  private async buildOnScratch(pkg: MainPackage, base: Base, signal?: AbortSignal): Promise<Artifact> {
+    if (this.matcher.all) {
+      throw new UserError('--platform=all needs a base image that lists platforms; scratch has none', {
+        hint: 'name the platforms, e.g. --platform=linux/amd64,linux/arm64',
+      });
+    }
+    const built = await Promise.all(
+      this.matcher.platforms.map(async (platform) => {
+        const empty = assembleImage({
+          mediaType: MediaType.ociManifest,
+          configMediaType: MediaType.ociConfig,
+          config: scratchConfig(platform),
+          layers: [],
+        });
+        const image = await this.buildOne(
+          pkg,
+          empty,
+          platform,
+          { [BASE_DIGEST]: empty.digest, [BASE_NAME]: base.name },
+          signal,
+        );
+        return { descriptor: { mediaType: MediaType.ociManifest, platform }, image };
+      }),
+    );
+    if (built.length === 1 && built[0]) return built[0].image;
+    return assembleIndex({ mediaType: MediaType.ociIndex, children: built, annotations: this.o.annotations });
+  }
+
+  private async buildOne(
+    pkg: MainPackage,
+    base: Image,
+    platform: Platform,
+    annotations: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<Image> {
+    const docker = base.manifest.mediaType === MediaType.dockerManifest;
+    const layerType = docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip;
+    const appFileName = appFilename(pkg.importPath);
+    const appPath = `${APP_DIR}/${appFileName}`;
+    const binary = await this.limit(() => this.compile(pkg, platform, signal));
+    const kodataMtime = this.o.kodataDateEpoch ?? 0;
+    const files = await collectKodata(join(pkg.dir, 'kodata'), {
+      boundary: await findRepositoryRoot(pkg.moduleDir),
+      skipSymlinks: platform.os === 'windows',
+      onSkip: (p) => this.o.log(`skipping symlink in kodata for windows: ${p}`),
+    });
+    const [kodataLayer, binaryLayer] = await Promise.all([
+      kodataTar(files, platform.os, kodataMtime).then((t) => layerFromTar(t, layerType)),
+      binaryTar(appPath, binary, platform.os).then((t) => layerFromTar(t, layerType)),
+    ]);
+    const created = this.o.sourceDateEpoch === undefined ? undefined : rfc3339(this.o.sourceDateEpoch);
+    const historyTime = created ?? rfc3339(0);
+    const config = appConfig(base.config, {
+      platform,
+      appFileName,
+      diffIds: [kodataLayer.diffId, binaryLayer.diffId],
+      history: [
+        {
+          author: 'kodev',
+          created: rfc3339(kodataMtime),
+          created_by: `kodev build ko://${pkg.importPath}`,
+          comment: 'kodata contents, at $KO_DATA_PATH',
+        },
+        {
+          author: 'kodev',
+          created: historyTime,
+          created_by: `kodev build ko://${pkg.importPath}`,
+          comment: `go build output, at ${appPath}`,
+        },
+      ],
+      ...(created ? { created } : {}),
+      ...(this.o.user !== undefined ? { user: this.o.user } : {}),
+      labels: this.o.labels,
+      author: 'kodev',
+    });
+    return assembleImage({
+      mediaType: docker ? MediaType.dockerManifest : MediaType.ociManifest,
+      configMediaType: base.manifest.config.mediaType,
+      config,
+      layers: [...base.layers, kodataLayer, binaryLayer],
+      annotations: { ...annotations, ...this.o.annotations },
+    });
+  }
+
+  private async compile(pkg: MainPackage, platform: Platform, signal?: AbortSignal): Promise<Buffer> {
+    const dir = await mkdtemp(join(this.o.tmpDir, 'kodev-build-'));
+    try {
+      const out = join(dir, 'out');
+      this.o.log(`Building ${pkg.importPath} for ${formatPlatform(platform)}`);
+      await goBuild(this.o.go, {
+        cwd: pkg.moduleDir,
+        importPath: pkg.importPath,
+        out,
+        env: goBuildEnv(platform, this.o.config, pkg.build, this.o.render),
+        flags: goBuildFlags(this.o.config, pkg.build, this.o.render, this.o),
+        ...(signal ? { signal } : {}),
+      });
+      return await readFile(out);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+function configPlatform(image: Image): Platform {
+  const c = image.config;
+  const p: Platform = { os: c.os, architecture: c.architecture };
+  if (c.variant) p.variant = c.variant;
+  if (c['os.version']) p['os.version'] = c['os.version'];
+  return p;
+}
+
+function childDescriptor(d: Descriptor): Omit<Descriptor, 'digest' | 'size'> {
+  const out: Omit<Descriptor, 'digest' | 'size'> = { mediaType: d.mediaType };
+  if (d.platform) out.platform = d.platform;
+  if (d.annotations) out.annotations = d.annotations;
+  if (d.urls) out.urls = d.urls;
+  return out;
+}
+
+/** Parses the platform strings once so bad input fails before any build. */
+export function validatePlatforms(spec: readonly string[]): void {
+  if (spec[0] === 'all') return;
+  for (const s of spec) parsePlatform(s);
+}

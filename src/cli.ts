@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+/**
+ * kodev's entry point: argv -> command -> the one error handler -> exit code
+ * (0 success, 1 user or external error, 2 usage error).
+ */
+import { tmpdir } from 'node:os';
+import { Command, CommanderError } from 'commander';
+import { type BuildCommandFlags, buildCommand } from './commands/build.js';
+import { completionScript } from './commands/completion.js';
+import type { CommandContext } from './commands/context.js';
+import { ExternalCommandError, UsageError, UserError } from './errors.js';
+import { bindBuildFlags } from './options/build-options.js';
+import { bindPublishFlags } from './options/publish-options.js';
+import { now, processCwd, processEnv } from './system/env.js';
+import { kodevVersion } from './version.js';
+
+/** Builds the command tree; `run` receives each command's work. */
+export function makeProgram(run: (work: (ctx: CommandContext) => Promise<void>) => Promise<void>): Command {
+  const program = new Command('kodev')
+    .description('Build Go programs into OCI images and ship them to Kubernetes (ko-compatible).')
+    .option('-v, --verbose', 'more progress output on stderr', false)
+    .version(kodevVersion(), '--version', 'print the kodev version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+
+  const build = program
+    .command('build')
+    .alias('publish')
+    .description('Build Go main packages into images and print their references')
+    .argument('<import-paths...>', 'import paths, ./relative directories or ko:// references');
+  bindPublishFlags(bindBuildFlags(build));
+  build.action((paths: string[], flags: BuildCommandFlags) =>
+    run(async (ctx) => {
+      const refs = await buildCommand(paths, flags, ctx);
+      for (const r of refs) ctx.stdout(`${r}\n`);
+    }),
+  );
+
+  program
+    .command('version')
+    .description('Print the kodev version')
+    .action(() => run(async (ctx) => ctx.stdout(`${kodevVersion()}\n`)));
+
+  program
+    .command('completion')
+    .description('Print a shell completion script (bash, zsh or fish)')
+    .argument('<shell>', 'bash, zsh or fish')
+    .action((shell: string) => run(async (ctx) => ctx.stdout(completionScript(program, shell))));
+
+  for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+/** Formats an error for stderr and picks the exit code. */
+export function describeError(err: unknown, verbose: boolean): { text: string; code: number } {
+  if (err instanceof UserError) {
+    const text = `Error: ${err.message}${err.hint ? `; ${err.hint}` : ''}\n`;
+    return {
+      text: verbose && err.cause ? `${text}${String(err.cause)}\n` : text,
+      code: err instanceof UsageError ? 2 : 1,
+    };
+  }
+  if (err instanceof ExternalCommandError) {
+    const out = err.output
+      .trim()
+      .split('\n')
+      .slice(-60)
+      .map((l) => `  ${l}`)
+      .join('\n');
+    return { text: `Error: ${err.message} (ran: ${err.command})\n${out ? `${out}\n` : ''}`, code: 1 };
+  }
+  const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  return { text: `Error: internal error in kodev, please report it:\n${stack}\n`, code: 1 };
+}
+
+/** Runs kodev with the given argv and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    controller.abort(new UserError('interrupted'));
+  };
+  process.on('SIGINT', onSigint);
+  let code = 0;
+  let verbose = false;
+  const program = makeProgram(async (work) => {
+    verbose = Boolean(program.opts().verbose);
+    const ctx: CommandContext = {
+      env: processEnv(),
+      cwd: processCwd(),
+      stdout: (t) => process.stdout.write(t),
+      stderr: (t) => process.stderr.write(t),
+      verbose,
+      signal: controller.signal,
+      now,
+      tmpDir: tmpdir(),
+    };
+    await work(ctx);
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 2;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its message; help and --version exit 0.
+      code = err.exitCode === 0 ? 0 : 2;
+    } else {
+      const d = describeError(err, verbose);
+      process.stderr.write(d.text);
+      code = d.code;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  return code;
+}
+
+const invoked = process.argv[1] ?? '';
+if (invoked.endsWith('cli.js') || invoked.endsWith('cli.ts') || invoked.endsWith('/kodev')) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

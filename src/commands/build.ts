@@ -1,0 +1,90 @@
+/** `kodev build`: import paths in, image references out (one per line, in argument order). */
+import { writeFile } from 'node:fs/promises';
+import { BaseResolver } from '../build/base.js';
+import { buildAll } from '../build/build-all.js';
+import { GoBuilder } from '../build/go-builder.js';
+import { gitTemplateData } from '../config/git-info.js';
+import { loadConfig } from '../config/load.js';
+import { EMPTY_GIT_INFO, renderTemplate } from '../config/template.js';
+import type { KodevConfig } from '../config/types.js';
+import { UsageError, UserError } from '../errors.js';
+import { goTool } from '../gotool/go.js';
+import { MainPackageResolver } from '../gotool/main-package.js';
+import { goArchFromNode } from '../oci/platform.js';
+import { type BuildFlags, checkPlatforms, parseKeyValues } from '../options/build-options.js';
+import { type PublishFlags, resolvePublishOptions } from '../options/publish-options.js';
+import { makePublisher } from '../publish/factory.js';
+import { publishAll } from '../publish/publish-all.js';
+import type { CommandContext } from './context.js';
+
+/** All flags of `kodev build`. */
+export type BuildCommandFlags = BuildFlags & PublishFlags;
+
+/** Runs a build and returns the printed references. */
+export async function buildCommand(
+  refs: readonly string[],
+  flags: BuildCommandFlags,
+  ctx: CommandContext,
+): Promise<string[]> {
+  if (refs.length === 0)
+    throw new UsageError('kodev build needs at least one import path', {
+      hint: 'e.g. kodev build ./cmd/app',
+    });
+  const publish = resolvePublishOptions(flags, ctx.env);
+  const config = await loadConfig({ cwd: ctx.cwd, env: ctx.env });
+  const platforms = flags.platform?.length
+    ? flags.platform
+    : config.defaultPlatforms.length
+      ? config.defaultPlatforms
+      : [`linux/${goArchFromNode(process.arch)}`];
+  checkPlatforms(platforms);
+  const go = goTool(ctx.env);
+  const git = usesGit(config) ? await gitTemplateData(config.baseDir) : EMPTY_GIT_INFO;
+  const date = ctx.now();
+  const templateEnv = { LDFLAGS: '', ...ctx.env };
+  const builder = new GoBuilder({
+    go,
+    config,
+    packages: new MainPackageResolver(go, ctx.cwd, config),
+    bases: new BaseResolver(config),
+    platforms,
+    disableOptimizations: flags.disableOptimizations,
+    trimpath: true,
+    ...epoch('SOURCE_DATE_EPOCH', ctx.env.SOURCE_DATE_EPOCH, 'sourceDateEpoch'),
+    ...epoch('KO_DATA_DATE_EPOCH', ctx.env.KO_DATA_DATE_EPOCH, 'kodataDateEpoch'),
+    labels: parseKeyValues(flags.imageLabel, '--image-label'),
+    annotations: parseKeyValues(flags.imageAnnotation, '--image-annotation'),
+    ...(flags.imageUser !== undefined ? { user: flags.imageUser } : {}),
+    jobs: flags.jobs,
+    tmpDir: ctx.tmpDir,
+    render: (t) => renderTemplate(t, { env: templateEnv, git, date }),
+    log: (m) => ctx.stderr(`${m}\n`),
+  });
+  const results = await buildAll(builder, refs, ctx.signal);
+  const printed = await publishAll(makePublisher(publish), results);
+  if (publish.imageRefs) await writeFile(publish.imageRefs, printed.map((r) => `${r}\n`).join(''));
+  return printed;
+}
+
+function usesGit(config: KodevConfig): boolean {
+  const all = [
+    ...config.defaultEnv,
+    ...config.defaultFlags,
+    ...config.defaultLdflags,
+    ...config.builds.flatMap((b) => [...(b.env ?? []), ...(b.flags ?? []), ...(b.ldflags ?? [])]),
+  ];
+  return all.some((s) => s.includes('.Git'));
+}
+
+function epoch<K extends string>(
+  name: string,
+  value: string | undefined,
+  key: K,
+): Partial<Record<K, number>> {
+  if (value === undefined || value === '') return {};
+  if (!/^\d+$/.test(value))
+    throw new UserError(`${name}=${JSON.stringify(value)} is not a whole number of seconds since 1970`, {
+      hint: `e.g. ${name}=$(git log -1 --format=%ct)`,
+    });
+  return { [key]: Number(value) } as Partial<Record<K, number>>;
+}

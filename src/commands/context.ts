@@ -1,0 +1,16 @@
+/** What every command receives from `cli.ts`: the environment as data and the two output streams. */
+import type { Env } from '../system/env.js';
+
+/** The world a command runs in, injected so commands can be tested as functions. */
+export interface CommandContext {
+  env: Env;
+  cwd: string;
+  /** Results only (image references, YAML). */
+  stdout: (text: string) => void;
+  /** Progress and logs. */
+  stderr: (text: string) => void;
+  verbose: boolean;
+  signal: AbortSignal;
+  now: () => Date;
+  tmpDir: string;
+}
