@@ -1,17 +1,21 @@
 /**
- * Collects a package's `kodata/` tree the way ko does: files only (parent
- * directories are implied), symlinks followed, lexical order. A symlink that
- * resolves outside the repository is refused rather than copied into an image.
+ * Collects a package's `kodata/` tree the way ko does (symlinks followed,
+ * lexical order), plus an entry for each nested directory. ko leaves nested
+ * directories implied, and Docker then creates them unreadable for non-root
+ * users; explicit 0555 entries keep kodata readable whatever the image user.
+ * A symlink that resolves outside the repository is refused rather than
+ * copied into an image.
  */
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
 
-/** One file bound for the kodata layer. */
+/** One entry bound for the kodata layer: a file with its bytes, or a directory. */
 export interface KodataFile {
   /** Path below the kodata root, `/`-separated. */
   path: string;
-  data: Buffer;
+  /** Undefined for a directory. */
+  data?: Buffer;
 }
 
 /** Options for `collectKodata`. */
@@ -51,6 +55,7 @@ async function walk(
     const rel = prefix ? `${prefix}/${name}` : name;
     const l = await lstat(hostPath);
     if (l.isDirectory()) {
+      out.push({ path: rel });
       await walk(hostPath, rel, options, boundary, out, ancestors);
       continue;
     }

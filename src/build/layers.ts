@@ -38,6 +38,10 @@ export function kodataTar(files: readonly KodataFile[], os: string, mtime: numbe
     : ['/var', '/var/run', '/var/run/ko'];
   const entries: TarEntry[] = dirs.map((name) => ({ name, type: 'directory', mode: MODE, mtime }));
   for (const f of files) {
+    if (f.data === undefined) {
+      entries.push({ name: `${chroot}/${f.path}`, type: 'directory', mode: MODE, mtime });
+      continue;
+    }
     entries.push({
       name: `${chroot}/${f.path}`,
       type: 'file',
