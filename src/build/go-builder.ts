@@ -50,17 +50,25 @@ export interface GoBuilderOptions {
 export class GoBuilder implements Builder {
   private readonly limit;
   private readonly matcher: PlatformMatcher;
+  private readonly byImportPath = new Map<string, Promise<BuildResult>>();
 
   constructor(private readonly o: GoBuilderOptions) {
     this.limit = pLimit(Math.max(1, o.jobs));
     this.matcher = new PlatformMatcher(o.platforms);
   }
 
+  /** Builds a reference; spellings of the same package (./dir, import path, ko://) share one build. */
   async build(ref: string, signal?: AbortSignal): Promise<BuildResult> {
     const pkg = await this.o.packages.resolve(ref);
-    const base = await this.o.bases.fetch(pkg.importPath);
-    const artifact = await this.buildOnBase(pkg, base, signal);
-    return { importPath: pkg.importPath, artifact };
+    let p = this.byImportPath.get(pkg.importPath);
+    if (!p) {
+      p = this.o.bases.fetch(pkg.importPath).then(async (base) => ({
+        importPath: pkg.importPath,
+        artifact: await this.buildOnBase(pkg, base, signal),
+      }));
+      this.byImportPath.set(pkg.importPath, p);
+    }
+    return p;
   }
 
   private async buildOnBase(pkg: MainPackage, base: Base, signal?: AbortSignal): Promise<Artifact> {

@@ -30,6 +30,7 @@ export async function buildCommand(
     throw new UsageError('kodev build needs at least one import path', {
       hint: 'e.g. kodev build ./cmd/app',
     });
+  if (flags.platform?.length) checkPlatforms(flags.platform);
   const publish = resolvePublishOptions(flags, ctx.env);
   const config = await loadConfig({ cwd: ctx.cwd, env: ctx.env });
   const platforms = flags.platform?.length

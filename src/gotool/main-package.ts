@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { BuildEntry, KodevConfig } from '../config/types.js';
-import { UserError } from '../errors.js';
+import { ExternalCommandError, UserError } from '../errors.js';
 import { type GoPackage, type GoTool, listPackages, mainModules } from './go.js';
 
 /** The scheme ko uses to mark import paths inside YAML. */
@@ -55,7 +55,9 @@ export class MainPackageResolver {
           hint: 'check the path; relative paths start from the current directory',
         });
       }
-      pkg = (await listPackages(this.go, lookupDir, ['.']))[0];
+      pkg = (
+        await listPackages(this.go, lookupDir, ['.']).catch((err) => outsideModule(err, ref, lookupDir))
+      )[0];
     } else {
       const byBuild = builds.find((b) => b.importPath === s);
       lookupDir = byBuild?.moduleDir ?? (await this.moduleDirFor(s, ref));
@@ -64,6 +66,11 @@ export class MainPackageResolver {
     if (!pkg) throw new UserError(`${ref}: go list found no package`, { hint: 'check the import path' });
     if (pkg.Error) {
       const err = pkg.Error.Err.trim();
+      if (/no required module provides package|cannot find package/.test(err)) {
+        throw new UserError(`${ref}: no such package in the module at ${lookupDir}`, {
+          hint: 'check the import path against the directories of the module (go list ./... lists them)',
+        });
+      }
       if (
         /go\.mod file not found|outside (main )?module|not in (the )?(main )?module|directory .* outside/i.test(
           err,
@@ -153,6 +160,20 @@ export class MainPackageResolver {
     );
     return this.buildImports;
   }
+}
+
+// go list itself fails (rather than reporting a package error) when no go.mod is found.
+function outsideModule(err: unknown, ref: string, dir: string): never {
+  if (err instanceof ExternalCommandError && /go\.mod file not found/.test(err.output)) {
+    throw new UserError(
+      `${ref}: outside module: ${dir} is not inside a Go module (no go.mod here or above)`,
+      {
+        hint: 'run kodev inside a Go module, or name one with builds[].dir in .ko.yaml',
+        cause: err,
+      },
+    );
+  }
+  throw err;
 }
 
 function firstLine(s: string): string {

@@ -100,7 +100,9 @@ async function readTarFiles(file: string, where: string): Promise<Map<string, Bu
       stream.on('error', reject);
     });
     ex.on('finish', resolve);
-    ex.on('error', (err) => reject(new UserError(`${where}: not a tar archive`, { cause: err })));
+    ex.on('error', (err) =>
+      reject(err instanceof UserError ? err : new UserError(`${where}: not a tar archive`, { cause: err })),
+    );
   });
   const input = createReadStream(file);
   input.on('error', (err) =>
