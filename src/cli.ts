@@ -5,7 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import { Command, CommanderError } from 'commander';
-import { type BuildCommandFlags, buildCommand } from './commands/build.js';
+import type { BuildCommandFlags } from './commands/build.js';
 import { completionScript } from './commands/completion.js';
 import type { CommandContext } from './commands/context.js';
 import { ExternalCommandError, UsageError, UserError } from './errors.js';
@@ -32,6 +32,8 @@ export function makeProgram(run: (work: (ctx: CommandContext) => Promise<void>) 
   bindPublishFlags(bindBuildFlags(build));
   build.action((paths: string[], flags: BuildCommandFlags) =>
     run(async (ctx) => {
+      // Loaded on use, so `kodev version`, `--help` and completion start fast.
+      const { buildCommand } = await import('./commands/build.js');
       const refs = await buildCommand(paths, flags, ctx);
       for (const r of refs) ctx.stdout(`${r}\n`);
     }),

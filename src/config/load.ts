@@ -12,7 +12,6 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createJiti } from 'jiti';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Env } from '../system/env.js';
@@ -152,6 +151,8 @@ async function readCodeConfig(file: string): Promise<ConfigValues> {
   let exported: unknown;
   try {
     // No module cache, so a long-running dev session sees edits to the file.
+    // jiti is loaded only when there is a code config: it is the slowest import kodev has.
+    const { createJiti } = await import('jiti');
     exported = await createJiti(import.meta.url, { moduleCache: false }).import(file, { default: true });
   } catch (err) {
     throw new UserError(`${file}: cannot load: ${(err as Error).message}`, {
