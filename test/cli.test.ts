@@ -12,6 +12,12 @@ describe('kodev CLI', () => {
     expect(r).toMatchObject({ exitCode: 0, stdout: `${pkg.version}\n` });
   });
 
+  it('npx kodev runs the package bin (as the quick start does)', async () => {
+    const r = await execa('npx', ['--no-install', 'kodev', 'version'], { cwd: REPO_ROOT, reject: false });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stdout)).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it.each([
     [['--help'], /Usage: kodev/],
     [['build', '--help'], /--platform <platforms>[^]*--oci-layout-path <dir>/],

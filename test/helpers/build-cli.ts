@@ -4,9 +4,9 @@
  */
 import { execa } from 'execa';
 
-/** Runs `tsc -p tsconfig.json` in the repository root. */
+/** Runs `npm run build` (tsc, then marks the bin executable) in the repository root. */
 export default async function setup(): Promise<void> {
-  await execa('npx', ['tsc', '-p', 'tsconfig.json'], {
+  await execa('npm', ['run', '--silent', 'build'], {
     cwd: new URL('../..', import.meta.url).pathname,
     stdio: 'inherit',
   });
