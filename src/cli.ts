@@ -11,7 +11,7 @@ import type { CommandContext } from './commands/context.js';
 import { ExternalCommandError, UsageError, UserError } from './errors.js';
 import { bindBuildFlags } from './options/build-options.js';
 import { bindPublishFlags } from './options/publish-options.js';
-import { now, processCwd, processEnv } from './system/env.js';
+import { hostArch, now, processCwd, processEnv } from './system/env.js';
 import { kodevVersion } from './version.js';
 
 /** Builds the command tree; `run` receives each command's work. */
@@ -99,6 +99,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       signal: controller.signal,
       now,
       tmpDir: tmpdir(),
+      hostArch: hostArch(),
     };
     await work(ctx);
   });

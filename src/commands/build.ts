@@ -37,7 +37,7 @@ export async function buildCommand(
     ? flags.platform
     : config.defaultPlatforms.length
       ? config.defaultPlatforms
-      : [`linux/${goArchFromNode(process.arch)}`];
+      : [`linux/${goArchFromNode(ctx.hostArch)}`];
   checkPlatforms(platforms);
   const go = goTool(ctx.env);
   const git = usesGit(config) ? await gitTemplateData(config.baseDir) : EMPTY_GIT_INFO;

@@ -13,4 +13,6 @@ export interface CommandContext {
   signal: AbortSignal;
   now: () => Date;
   tmpDir: string;
+  /** The host CPU in Node's spelling (`x64`, `arm64`); the default platform follows it. */
+  hostArch: string;
 }

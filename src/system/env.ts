@@ -20,3 +20,8 @@ export function processCwd(): string {
 export function now(): Date {
   return new Date();
 }
+
+/** The CPU architecture Node runs on (`process.arch` spelling: x64, arm64, ...). */
+export function hostArch(): string {
+  return process.arch;
+}
