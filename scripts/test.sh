@@ -7,6 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/install-test-deps.sh
 export GOTOOLCHAIN=local
+# The test cluster's Kubernetes binaries: built once per machine (long the first time).
+bash scripts/cluster/build.sh
 
 echo "== typecheck"
 npx tsc -p tsconfig.test.json

@@ -1,0 +1,3 @@
+module kodev.local/pause
+
+go 1.22
