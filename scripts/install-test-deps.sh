@@ -8,7 +8,7 @@
 # printed only when a step fails.
 set -euo pipefail
 
-packages=(docker.io skopeo umoci busybox-static tmux jq ca-certificates git time etcd-server containerd runc containernetworking-plugins openssl curl iproute2 procps)
+packages=(docker.io skopeo umoci busybox-static tmux jq ca-certificates git time etcd-server containerd runc containernetworking-plugins openssl curl iproute2 procps docker-registry apache2-utils)
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 log=$(mktemp "${TMPDIR:-/tmp}/install-test-deps.XXXXXX")
 trap 'rm -f "$log"' EXIT

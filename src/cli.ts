@@ -6,12 +6,13 @@
 import { tmpdir } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import type { BuildCommandFlags } from './commands/build.js';
+import type { LoginFlags } from './commands/login.js';
 import { completionScript } from './commands/completion.js';
 import type { CommandContext } from './commands/context.js';
 import { ExternalCommandError, UsageError, UserError } from './errors.js';
 import { bindBuildFlags } from './options/build-options.js';
 import { bindPublishFlags } from './options/publish-options.js';
-import { hostArch, now, processCwd, processEnv } from './system/env.js';
+import { homeDir, hostArch, now, processCwd, processEnv } from './system/env.js';
 import { kodevVersion } from './version.js';
 
 /** Builds the command tree; `run` receives each command's work. */
@@ -40,6 +41,22 @@ export function makeProgram(run: (work: (ctx: CommandContext) => Promise<void>) 
   );
 
   program
+    .command('login')
+    .description('Log in to a registry and store the credentials like docker login')
+    .argument('<registry>', 'registry host, e.g. ghcr.io or localhost:5000')
+    .option('-u, --username <user>', 'user name')
+    .option('-p, --password <password>', 'password (prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from stdin', false)
+    .option('--insecure-registry', 'allow plain http (always allowed for loopback and *.local)', false)
+    .action((registry: string, flags: LoginFlags) =>
+      run(async (ctx) => {
+        const { loginCommand } = await import('./commands/login.js');
+        const where = await loginCommand(registry, flags, ctx, readStdin);
+        ctx.stderr(`Login succeeded; credentials stored in ${where}\n`);
+      }),
+    );
+
+  program
     .command('version')
     .description('Print the kodev version')
     .action(() => run(async (ctx) => ctx.stdout(`${kodevVersion()}\n`)));
@@ -52,6 +69,12 @@ export function makeProgram(run: (work: (ctx: CommandContext) => Promise<void>) 
 
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Formats an error for stderr and picks the exit code. */
@@ -100,6 +123,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       now,
       tmpDir: tmpdir(),
       hostArch: hostArch(),
+      homeDir: homeDir(),
     };
     await work(ctx);
   });

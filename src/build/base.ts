@@ -56,7 +56,14 @@ function splitSuffix(s: string): { path: string; suffix?: string } {
 export class BaseResolver {
   private readonly cache = new Map<string, Promise<Base>>();
 
-  constructor(private readonly config: KodevConfig) {}
+  constructor(
+    private readonly config: KodevConfig,
+    /** Pulls registry bases; without it, registry references are an error. */
+    private readonly pullRegistry?: (
+      reference: string,
+      source: string,
+    ) => Promise<{ name: string; artifact: Artifact }>,
+  ) {}
 
   /** The base reference that applies to an import path. */
   referenceFor(importPath: string): string {
@@ -84,10 +91,11 @@ export class BaseResolver {
         return { name, artifact: await readOciLayout(abs(ref.path), ref.ref) };
       case 'docker-archive':
         return { name, artifact: await readDockerArchive(abs(ref.path), ref.tag) };
-      case 'registry':
-        throw new UserError(`base image ${name}: pulling base images from a registry is not supported yet`, {
-          hint: 'set defaultBaseImage (or KO_DEFAULTBASEIMAGE) to scratch, oci:DIR[:NAME] or docker-archive:FILE[:TAG]',
-        });
+      case 'registry': {
+        if (!this.pullRegistry) throw new UserError(`base image ${name}: no registry access here`);
+        const pulled = await this.pullRegistry(ref.ref, 'base image');
+        return { name: pulled.name, artifact: pulled.artifact };
+      }
     }
   }
 }

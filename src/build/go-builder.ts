@@ -12,6 +12,7 @@ import type { MainPackage, MainPackageResolver } from '../gotool/main-package.js
 import { type Artifact, assembleImage, assembleIndex, type Image } from '../oci/image.js';
 import { formatPlatform, PlatformMatcher, parsePlatform } from '../oci/platform.js';
 import { type Descriptor, MediaType, type Platform } from '../oci/types.js';
+import type { LayerCache } from '../cache/layer-cache.js';
 import type { Base, BaseResolver } from './base.js';
 import type { Builder, BuildResult } from './builder.js';
 import { goBuildEnv, goBuildFlags, type RenderTemplate } from './go-args.js';
@@ -44,6 +45,8 @@ export interface GoBuilderOptions {
   tmpDir: string;
   render: RenderTemplate;
   log: (message: string) => void;
+  /** Reuses binary layers of unchanged binaries (KOCACHE). */
+  layerCache?: LayerCache;
 }
 
 /** Builds Go main packages into images. */
@@ -168,9 +171,16 @@ export class GoBuilder implements Builder {
       skipSymlinks: platform.os === 'windows',
       onSkip: (p) => this.o.log(`skipping symlink in kodata for windows: ${p}`),
     });
+    const buildBinaryLayer = () =>
+      binaryTar(appPath, binary, platform.os).then((t) => layerFromTar(t, layerType));
     const [kodataLayer, binaryLayer] = await Promise.all([
       kodataTar(files, platform.os, kodataMtime).then((t) => layerFromTar(t, layerType)),
-      binaryTar(appPath, binary, platform.os).then((t) => layerFromTar(t, layerType)),
+      this.o.layerCache
+        ? this.o.layerCache.getOrBuild(
+            ['binary-layer-v1', appPath, platform.os, layerType, binary],
+            buildBinaryLayer,
+          )
+        : buildBinaryLayer(),
     ]);
     const created = this.o.sourceDateEpoch === undefined ? undefined : rfc3339(this.o.sourceDateEpoch);
     const historyTime = created ?? rfc3339(0);

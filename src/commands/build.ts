@@ -1,6 +1,8 @@
 /** `kodev build`: import paths in, image references out (one per line, in argument order). */
 import { writeFile } from 'node:fs/promises';
 import { BaseResolver } from '../build/base.js';
+import { ContentCache, cacheDir } from '../cache/content-cache.js';
+import { LayerCache } from '../cache/layer-cache.js';
 import { buildAll } from '../build/build-all.js';
 import { GoBuilder } from '../build/go-builder.js';
 import { gitTemplateData } from '../config/git-info.js';
@@ -15,6 +17,8 @@ import { type BuildFlags, checkPlatforms, parseKeyValues } from '../options/buil
 import { type PublishFlags, resolvePublishOptions } from '../options/publish-options.js';
 import { makePublisher } from '../publish/factory.js';
 import { publishAll } from '../publish/publish-all.js';
+import { resolveCredential } from '../registry/credentials.js';
+import { RegistrySession } from '../registry/session.js';
 import type { CommandContext } from './context.js';
 
 /** All flags of `kodev build`. */
@@ -40,6 +44,16 @@ export async function buildCommand(
       : [`linux/${goArchFromNode(ctx.hostArch)}`];
   checkPlatforms(platforms);
   const go = goTool(ctx.env);
+  const log = (m: string) => ctx.stderr(`${m}\n`);
+  const cache = new ContentCache(cacheDir(ctx.env, ctx.homeDir));
+  const session = new RegistrySession({
+    credentials: (registry) =>
+      resolveCredential(registry, { env: ctx.env, homeDir: ctx.homeDir, signal: ctx.signal }),
+    insecure: flags.insecureRegistry,
+    cache,
+    signal: ctx.signal,
+    ...(ctx.verbose ? { log } : {}),
+  });
   const git = usesGit(config) ? await gitTemplateData(config.baseDir) : EMPTY_GIT_INFO;
   const date = ctx.now();
   const templateEnv = { LDFLAGS: '', ...ctx.env };
@@ -47,7 +61,7 @@ export async function buildCommand(
     go,
     config,
     packages: new MainPackageResolver(go, ctx.cwd, config),
-    bases: new BaseResolver(config),
+    bases: new BaseResolver(config, (ref, source) => session.pull(ref, source)),
     platforms,
     disableOptimizations: flags.disableOptimizations,
     trimpath: true,
@@ -59,12 +73,20 @@ export async function buildCommand(
     jobs: flags.jobs,
     tmpDir: ctx.tmpDir,
     render: (t) => renderTemplate(t, { env: templateEnv, git, date }),
-    log: (m) => ctx.stderr(`${m}\n`),
+    log,
+    layerCache: new LayerCache(cache),
   });
-  const results = await buildAll(builder, refs, ctx.signal);
-  const printed = await publishAll(makePublisher(publish), results);
-  if (publish.imageRefs) await writeFile(publish.imageRefs, printed.map((r) => `${r}\n`).join(''));
-  return printed;
+  try {
+    const results = await buildAll(builder, refs, ctx.signal);
+    const publisher = makePublisher(publish, {
+      registry: { client: (r) => session.client(r), jobs: Math.max(4, flags.jobs), log },
+    });
+    const printed = await publishAll(publisher, results);
+    if (publish.imageRefs) await writeFile(publish.imageRefs, printed.map((r) => `${r}\n`).join(''));
+    return printed;
+  } finally {
+    await session.close();
+  }
 }
 
 function usesGit(config: KodevConfig): boolean {

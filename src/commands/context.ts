@@ -15,4 +15,5 @@ export interface CommandContext {
   tmpDir: string;
   /** The host CPU in Node's spelling (`x64`, `arm64`); the default platform follows it. */
   hostArch: string;
+  homeDir: string;
 }

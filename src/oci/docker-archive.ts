@@ -2,8 +2,10 @@
  * The docker-archive format (`docker save` / `docker load`): a tar holding
  * `manifest.json`, the image configs and the layers.
  */
-import { createReadStream } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { extract, pack } from 'tar-stream';
 import { UserError } from '../errors.js';
 import { sha256Digest } from './digest.js';
@@ -121,41 +123,57 @@ export interface ArchiveImage {
   tags: string[];
 }
 
-/** Writes a docker-archive loadable by `docker load`; the file appears only when complete. */
+/** Writes a docker-archive loadable by `docker load`; layers are streamed and the file appears only when complete. */
 export async function writeDockerArchive(file: string, images: readonly ArchiveImage[]): Promise<void> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const ended = new Promise<void>((resolve, reject) => {
-    p.on('end', resolve);
-    p.on('error', reject);
-  });
-  const written = new Set<string>();
-  const add = async (name: string, data: Buffer) => {
-    if (written.has(name)) return;
-    written.add(name);
-    await new Promise<void>((resolve, reject) =>
-      p.entry({ name, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '' }, data, (e) =>
-        e ? reject(e) : resolve(),
-      ),
-    );
-  };
-  const manifest: ArchiveEntry[] = [];
-  for (const { image, tags } of images) {
-    const configName = image.manifest.config.digest;
-    await add(configName, image.configBytes);
-    const layerNames: string[] = [];
-    for (const layer of image.layers) {
-      const name = `${layer.blob.digest.replace('sha256:', '')}.tar.gz`;
-      await add(name, await layer.blob.read());
-      layerNames.push(name);
-    }
-    manifest.push({ Config: configName, RepoTags: tags, Layers: layerNames });
-  }
-  await add('manifest.json', Buffer.from(JSON.stringify(manifest)));
-  p.finalize();
-  await ended;
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, Buffer.concat(chunks));
-  await rename(tmp, file);
+  const p = pack();
+  const written = pipeline(p, createWriteStream(tmp));
+  const seen = new Set<string>();
+  const header = (name: string, size: number) => ({
+    name,
+    size,
+    mode: 0o644,
+    mtime: new Date(0),
+    uid: 0,
+    gid: 0,
+    uname: '',
+    gname: '',
+  });
+  const addBuffer = (name: string, data: Buffer) =>
+    new Promise<void>((resolve, reject) =>
+      p.entry(header(name, data.byteLength), data, (e) => (e ? reject(e) : resolve())),
+    );
+  const addStream = async (name: string, size: number, input: Readable) => {
+    const entry = p.entry(header(name, size));
+    await pipeline(input, entry);
+  };
+  try {
+    const manifest: ArchiveEntry[] = [];
+    for (const { image, tags } of images) {
+      const configName = image.manifest.config.digest;
+      if (!seen.has(configName)) {
+        seen.add(configName);
+        await addBuffer(configName, image.configBytes);
+      }
+      const layerNames: string[] = [];
+      for (const layer of image.layers) {
+        const name = `${layer.blob.digest.replace('sha256:', '')}.tar.gz`;
+        if (!seen.has(name)) {
+          seen.add(name);
+          await addStream(name, layer.blob.size, await layer.blob.open());
+        }
+        layerNames.push(name);
+      }
+      manifest.push({ Config: configName, RepoTags: tags, Layers: layerNames });
+    }
+    await addBuffer('manifest.json', Buffer.from(JSON.stringify(manifest)));
+    p.finalize();
+    await written;
+    await rename(tmp, file);
+  } catch (err) {
+    p.destroy();
+    await written.catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }

@@ -2,7 +2,9 @@
  * In-memory images and indexes whose blobs are read lazily, so a base image's
  * layers are only touched when an output needs their bytes.
  */
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { canonicalJson, sha256Digest } from './digest.js';
 import type { ConfigFile, Descriptor, Index, Manifest } from './types.js';
 
@@ -10,7 +12,12 @@ import type { ConfigFile, Descriptor, Index, Manifest } from './types.js';
 export interface Blob {
   digest: string;
   size: number;
+  /** The whole content in memory; for small blobs (configs, manifests, SBOMs). */
   read(): Promise<Buffer>;
+  /** The content as a stream, for layers: nothing is held in memory. */
+  open(): Promise<Readable>;
+  /** Where the blob already lives in a registry, so a push to that registry can mount it. */
+  source?: { registry: string; repository: string };
 }
 
 /** One layer of an image: its descriptor, uncompressed digest and content. */
@@ -45,12 +52,24 @@ export type Artifact = Image | ImageIndex;
 
 /** A blob held in memory. */
 export function memoryBlob(data: Buffer): Blob {
-  return { digest: sha256Digest(data), size: data.byteLength, read: async () => data };
+  return {
+    digest: sha256Digest(data),
+    size: data.byteLength,
+    read: async () => data,
+    open: async () => Readable.from([data]),
+  };
 }
 
 /** A blob stored in a file, read on demand. */
 export function fileBlob(path: string, digest: string, size: number): Blob {
-  return { digest, size, read: () => readFile(path) };
+  return { digest, size, read: () => readFile(path), open: async () => createReadStream(path) };
+}
+
+/** Reads a stream to the end into one Buffer. */
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /**

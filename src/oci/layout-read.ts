@@ -2,11 +2,13 @@
  * Reads images and indexes out of an OCI image layout directory, verifying
  * every manifest, config and layer against its digest.
  */
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { digestHex, sha256Digest } from './digest.js';
 import type { Artifact, Blob, Image, Layer } from './image.js';
+import { verifyingStream } from './verify-stream.js';
 import { type ConfigFile, type Descriptor, type Index, isIndexMediaType, type Manifest } from './types.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
@@ -101,7 +103,21 @@ async function readVerified(dir: string, digest: string, where: string): Promise
 }
 
 function verifiedFileBlob(dir: string, d: Descriptor, where: string): Blob {
-  return { digest: d.digest, size: d.size, read: () => readVerified(dir, d.digest, where) };
+  const path = blobPath(dir, d.digest);
+  return {
+    digest: d.digest,
+    size: d.size,
+    read: () => readVerified(dir, d.digest, where),
+    // Layers stream from the file, checked against their digest as they pass.
+    open: async () => {
+      const input = createReadStream(path);
+      const check = verifyingStream(d.digest, d.size, `${where}: blob ${d.digest}`);
+      input.on('error', (err) =>
+        check.destroy(new UserError(`${where}: blob ${d.digest} is missing`, { cause: err })),
+      );
+      return input.pipe(check);
+    },
+  };
 }
 
 function parseJson<T>(raw: Buffer, where: string): T {

@@ -3,7 +3,9 @@
  * `index.json` is replaced atomically last, so an interrupted write never
  * leaves an entry pointing at missing content.
  */
+import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { digestHex } from './digest.js';
 import type { Artifact, Image } from './image.js';
@@ -55,7 +57,11 @@ async function readIndex(dir: string): Promise<Index> {
 async function writeImageBlobs(dir: string, image: Image): Promise<void> {
   for (const layer of image.layers) {
     if (await hasBlob(dir, layer.blob.digest, layer.blob.size)) continue;
-    await writeBlob(dir, layer.blob.digest, await layer.blob.read());
+    // Layers are streamed to disk: a large base layer is never held in memory.
+    const path = join(dir, 'blobs', 'sha256', digestHex(layer.blob.digest));
+    const tmp = `${path}.${process.pid}.tmp`;
+    await pipeline(await layer.blob.open(), createWriteStream(tmp));
+    await rename(tmp, path);
   }
   await writeBlob(dir, image.manifest.config.digest, image.configBytes);
   await writeBlob(dir, image.digest, image.manifestBytes);

@@ -14,6 +14,7 @@ export interface PublishFlags {
   bare: boolean;
   push: boolean;
   local: boolean;
+  insecureRegistry: boolean;
   ociLayoutPath?: string;
   tarball?: string;
   imageRefs?: string;
@@ -29,6 +30,8 @@ export interface PublishOptions {
   explicitTags: boolean;
   tagOnly: boolean;
   push: boolean;
+  /** Allow plain http to every registry, not only loopback and *.local. */
+  insecureRegistry: boolean;
   ociLayoutPath?: string;
   tarball?: string;
   imageRefs?: string;
@@ -47,6 +50,11 @@ export function bindPublishFlags(cmd: Command): Command {
     .option('--bare', 'name images <repo> alone', false)
     .option('--push [bool]', 'push images to KO_DOCKER_REPO (--push=false to only build)', parseBool, true)
     .option('-L, --local', 'load images into the local Docker daemon (ko.local)', false)
+    .option(
+      '--insecure-registry',
+      'allow plain http to registries (always allowed for loopback and *.local)',
+      false,
+    )
     .option('--oci-layout-path <dir>', 'also write images into this OCI image layout directory')
     .option('--tarball <file>', 'also write images into this docker-loadable tarball')
     .option('--image-refs <file>', 'also write the image references to this file, one per line');
@@ -87,9 +95,11 @@ export function resolvePublishOptions(flags: PublishFlags, env: Env): PublishOpt
         hint: 'set KO_DOCKER_REPO=registry/repository, or pass --push=false (with --oci-layout-path DIR or --tarball FILE to keep the images)',
       });
     }
-    throw new UserError(`pushing to registry ${repo} is not supported yet`, {
-      hint: 'pass --push=false with --oci-layout-path DIR or --tarball FILE meanwhile',
-    });
+    if (repo === 'kind.local' || repo.startsWith('kind.local/')) {
+      throw new UserError('publishing to kind nodes (kind.local) is not supported yet', {
+        hint: 'push to a registry the cluster can pull from meanwhile',
+      });
+    }
   }
   if (repo === '') repo = LOCAL_DOMAIN;
   validateRepository(repo, env.KO_DOCKER_REPO ? 'KO_DOCKER_REPO' : 'repository');
@@ -100,6 +110,7 @@ export function resolvePublishOptions(flags: PublishFlags, env: Env): PublishOpt
     explicitTags,
     tagOnly: flags.tagOnly,
     push: flags.push,
+    insecureRegistry: flags.insecureRegistry,
     ...(flags.ociLayoutPath ? { ociLayoutPath: flags.ociLayoutPath } : {}),
     ...(flags.tarball ? { tarball: flags.tarball } : {}),
     ...(flags.imageRefs ? { imageRefs: flags.imageRefs } : {}),

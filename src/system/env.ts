@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+
 /**
  * The one place that reads `process.env`, the cwd and the clock, so core code
  * receives them as data and tests can pass their own.
@@ -24,4 +26,9 @@ export function now(): Date {
 /** The CPU architecture Node runs on (`process.arch` spelling: x64, arm64, ...). */
 export function hostArch(): string {
   return process.arch;
+}
+
+/** The user's home directory. */
+export function homeDir(): string {
+  return homedir();
 }

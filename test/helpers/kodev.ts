@@ -2,12 +2,21 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 
 /** The repository root. */
 export const REPO_ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 /** The compiled CLI. */
 export const CLI = join(REPO_ROOT, 'dist/src/cli.js');
+
+// Go's caches are pinned to the test process's, so a test that changes HOME
+// does not silently rebuild the standard library from scratch.
+const GO_DIRS = (() => {
+  const [cache = '', modcache = '', gopath = ''] = String(
+    execaSync('go', ['env', 'GOCACHE', 'GOMODCACHE', 'GOPATH']).stdout,
+  ).split('\n');
+  return { GOCACHE: cache, GOMODCACHE: modcache, GOPATH: gopath };
+})();
 
 /** What one kodev run printed and how it exited. */
 export interface KodevRun {
@@ -42,7 +51,7 @@ export async function runKodev(
   }
   const r = await execa(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
-    env: { ...base, GOTOOLCHAIN: 'local', ...options.env },
+    env: { ...base, ...GO_DIRS, GOTOOLCHAIN: 'local', ...options.env },
     extendEnv: false,
     reject: false,
     stripFinalNewline: false,

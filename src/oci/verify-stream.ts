@@ -1,0 +1,33 @@
+/** A pass-through stream that fails at the end when the bytes do not match their digest and size. */
+import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+
+/** Error raised by `verifyingStream` when content does not match. */
+export class DigestMismatchError extends Error {
+  override name = 'DigestMismatchError';
+}
+
+/** Returns a Transform that hashes what passes through and errors on a digest or size mismatch. */
+export function verifyingStream(
+  expectedDigest: string,
+  expectedSize: number | undefined,
+  where: string,
+): Transform {
+  const hash = createHash('sha256');
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+    flush(cb: TransformCallback) {
+      const got = `sha256:${hash.digest('hex')}`;
+      if (got !== expectedDigest)
+        cb(new DigestMismatchError(`${where}: content has digest ${got}, expected ${expectedDigest}`));
+      else if (expectedSize !== undefined && size !== expectedSize)
+        cb(new DigestMismatchError(`${where}: content has ${size} bytes, expected ${expectedSize}`));
+      else cb();
+    },
+  });
+}

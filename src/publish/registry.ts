@@ -1,0 +1,92 @@
+/**
+ * Pushes built images and indexes to a registry: every blob first (in
+ * parallel, skipping what exists, mounting what the registry already has
+ * elsewhere), then manifests by digest, index children before the index, and
+ * the tags last, so no manifest ever names a missing blob.
+ */
+import pLimit from 'p-limit';
+import type { BuildResult } from '../build/builder.js';
+import type { Image } from '../oci/image.js';
+import type { BlobPushOutcome, RegistryClient } from '../registry/client.js';
+import { splitRepository } from '../registry/reference.js';
+import { imageName, type NamingStrategy } from './naming.js';
+import type { Publisher } from './publisher.js';
+
+/** Options for the registry publisher. */
+export interface RegistryPublisherOptions {
+  repo: string;
+  naming: NamingStrategy;
+  tags: string[];
+  /** Show the first tag in printed references. */
+  explicitTags: boolean;
+  tagOnly: boolean;
+  /** The client for a registry host (shared per host for auth and connections). */
+  client: (registry: string) => RegistryClient;
+  /** Concurrent blob uploads. */
+  jobs: number;
+  log: (message: string) => void;
+  /** Called after an image or index is pushed by digest, before tagging (SBOM attachment). */
+  afterPush?: (client: RegistryClient, repository: string, result: BuildResult) => Promise<void>;
+}
+
+/** Publishes to `KO_DOCKER_REPO`. */
+export class RegistryPublisher implements Publisher {
+  private readonly limit;
+
+  constructor(private readonly o: RegistryPublisherOptions) {
+    this.limit = pLimit(Math.max(1, o.jobs));
+  }
+
+  async publish(result: BuildResult): Promise<string> {
+    const name = imageName(this.o.repo, result.importPath, this.o.naming);
+    const { registry, repository } = splitRepository(name);
+    const client = this.o.client(registry);
+    const a = result.artifact;
+    const counts: Record<BlobPushOutcome, number> = { exists: 0, mounted: 0, uploaded: 0 };
+    if (a.kind === 'image') {
+      await this.pushImage(client, repository, a, counts);
+    } else {
+      await Promise.all(a.children.map((c) => this.pushImage(client, repository, c.image, counts)));
+      await client.putManifest(repository, a.digest, a.indexBytes, a.index.mediaType ?? '');
+    }
+    await this.o.afterPush?.(client, repository, result);
+    const bytes = a.kind === 'image' ? a.manifestBytes : a.indexBytes;
+    const mediaType = (a.kind === 'image' ? a.manifest.mediaType : a.index.mediaType) ?? '';
+    for (const tag of this.o.tags) await client.putManifest(repository, tag, bytes, mediaType);
+    this.o.log(
+      `Published ${name}@${a.digest} (blobs: ${counts.uploaded} uploaded, ${counts.mounted} mounted, ${counts.exists} already there; tags: ${this.o.tags.join(', ')})`,
+    );
+    if (this.o.tagOnly && this.o.explicitTags) return `${name}:${this.o.tags[0]}`;
+    return `${name}${this.o.explicitTags ? `:${this.o.tags[0]}` : ''}@${a.digest}`;
+  }
+
+  private async pushImage(
+    client: RegistryClient,
+    repository: string,
+    image: Image,
+    counts: Record<BlobPushOutcome, number>,
+  ): Promise<void> {
+    const config = {
+      digest: image.manifest.config.digest,
+      size: image.configBytes.byteLength,
+      open: async () => (await import('node:stream')).Readable.from([image.configBytes]),
+    };
+    const jobs = [
+      ...image.layers.map((l) => {
+        const from =
+          l.blob.source && l.blob.source.registry === client.registry ? l.blob.source.repository : undefined;
+        return this.limit(() =>
+          client.pushBlob(
+            repository,
+            { digest: l.blob.digest, size: l.blob.size, open: () => l.blob.open() },
+            from,
+          ),
+        );
+      }),
+      this.limit(() => client.pushBlob(repository, config)),
+    ];
+    // Every blob must be in before the manifest goes up; a failure stops here.
+    for (const outcome of await Promise.all(jobs)) counts[outcome]++;
+    await client.putManifest(repository, image.digest, image.manifestBytes, image.manifest.mediaType ?? '');
+  }
+}
