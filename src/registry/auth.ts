@@ -23,11 +23,14 @@ interface Token {
   expiresAt: number;
 }
 
+type PendingToken = Promise<Token>;
+
 /** Per-registry authentication state. */
 export class RegistryAuth {
   private challenge: Challenge | null | undefined;
   private credential: Promise<RegistryCredential | undefined> | undefined;
-  private readonly tokens = new Map<string, Token>();
+  // In-flight fetches are shared, so parallel uploads ask the token server once.
+  private readonly tokens = new Map<string, { token?: Token; pending?: PendingToken }>();
   private refreshToken: string | undefined;
 
   constructor(
@@ -53,11 +56,19 @@ export class RegistryAuth {
       throw new UserError(`registry ${this.registry}: unsupported authentication scheme ${ch.scheme}`);
     if (cred?.kind === 'registry-token') return `Bearer ${cred.token}`;
     const key = mergeScopes(scopes).join(' ');
-    const cached = this.tokens.get(key);
-    if (cached && cached.expiresAt > this.now()) return `Bearer ${cached.value}`;
-    const token = await this.fetchToken(mergeScopes(scopes, ch.params.scope ? [ch.params.scope] : []), cred);
-    this.tokens.set(key, token);
-    return `Bearer ${token.value}`;
+    const entry = this.tokens.get(key);
+    if (entry?.token && entry.token.expiresAt > this.now()) return `Bearer ${entry.token.value}`;
+    if (entry?.pending) return `Bearer ${(await entry.pending).value}`;
+    const pending = this.fetchToken(mergeScopes(scopes, ch.params.scope ? [ch.params.scope] : []), cred);
+    this.tokens.set(key, { pending });
+    try {
+      const token = await pending;
+      this.tokens.set(key, { token });
+      return `Bearer ${token.value}`;
+    } catch (err) {
+      this.tokens.delete(key);
+      throw err;
+    }
   }
 
   /**

@@ -102,10 +102,10 @@ export class RegistryClient {
   }
 
   /** True when the repository already has the blob. */
-  async blobExists(repo: string, digest: string): Promise<boolean> {
+  async blobExists(repo: string, digest: string, scopes: readonly string[] = pull(repo)): Promise<boolean> {
     const res = await this.call(
       { method: 'HEAD', path: `/v2/${repo}/blobs/${digest}`, followRedirects: true },
-      pull(repo),
+      scopes,
     );
     if (res.status !== 200 && res.status !== 404)
       throw await this.failure(res, `HEAD blob ${repo}@${digest}`, repo);
@@ -129,8 +129,9 @@ export class RegistryClient {
    * upload (POST, PATCH, PUT), restarted from the beginning if it fails.
    */
   async pushBlob(repo: string, blob: PushBlob, mountFrom?: string): Promise<BlobPushOutcome> {
-    if (await this.blobExists(repo, blob.digest)) return 'exists';
     const scopes = [...push(repo), ...(mountFrom && mountFrom !== repo ? pull(mountFrom) : [])];
+    // The same scopes as the upload, so one token serves the whole push.
+    if (await this.blobExists(repo, blob.digest, scopes)) return 'exists';
     const attempts = this.o.uploadAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {
