@@ -54,6 +54,7 @@ else
   echo "install-test-deps: system packages already present (${packages[*]})"
 fi
 
+bash "$repo_root/scripts/install-sbom-validators.sh"
 echo "install-test-deps: npm ci"
 cd "$repo_root"
 if ! npm ci --no-audit --no-fund >>"$log" 2>&1; then

@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { KodevConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
-import { type GoTool, goBuild } from '../gotool/go.js';
+import { type GoTool, goBuild, goVersionM } from '../gotool/go.js';
 import type { MainPackage, MainPackageResolver } from '../gotool/main-package.js';
 import { type Artifact, assembleImage, assembleIndex, type Image } from '../oci/image.js';
 import { formatPlatform, PlatformMatcher, parsePlatform } from '../oci/platform.js';
 import { type Descriptor, MediaType, type Platform } from '../oci/types.js';
 import type { LayerCache } from '../cache/layer-cache.js';
+import type { RenderedSbom } from '../sbom/index.js';
 import type { Base, BaseResolver } from './base.js';
 import type { Builder, BuildResult } from './builder.js';
 import { goBuildEnv, goBuildFlags, type RenderTemplate } from './go-args.js';
@@ -20,6 +21,7 @@ import { appConfig, rfc3339, scratchConfig } from './image-config.js';
 import { collectKodata } from './kodata.js';
 import { APP_DIR, appFilename, binaryTar, kodataTar, layerFromTar } from './layers.js';
 import { findRepositoryRoot } from './repo-root.js';
+import type { SbomRecorder } from './sbom-recorder.js';
 
 const BASE_NAME = 'org.opencontainers.image.base.name';
 const BASE_DIGEST = 'org.opencontainers.image.base.digest';
@@ -47,6 +49,8 @@ export interface GoBuilderOptions {
   log: (message: string) => void;
   /** Reuses binary layers of unchanged binaries (KOCACHE). */
   layerCache?: LayerCache;
+  /** Makes the SBOMs; `none` format skips them. */
+  sbom: SbomRecorder;
 }
 
 /** Builds Go main packages into images. */
@@ -65,18 +69,24 @@ export class GoBuilder implements Builder {
     const pkg = await this.o.packages.resolve(ref);
     let p = this.byImportPath.get(pkg.importPath);
     if (!p) {
-      p = this.o.bases.fetch(pkg.importPath).then(async (base) => ({
-        importPath: pkg.importPath,
-        artifact: await this.buildOnBase(pkg, base, signal),
-      }));
+      p = this.o.bases.fetch(pkg.importPath).then(async (base) => {
+        const sboms = new Map<string, RenderedSbom>();
+        const artifact = await this.buildOnBase(pkg, base, sboms, signal);
+        return { importPath: pkg.importPath, artifact, sboms };
+      });
       this.byImportPath.set(pkg.importPath, p);
     }
     return p;
   }
 
-  private async buildOnBase(pkg: MainPackage, base: Base, signal?: AbortSignal): Promise<Artifact> {
+  private async buildOnBase(
+    pkg: MainPackage,
+    base: Base,
+    sboms: Map<string, RenderedSbom>,
+    signal?: AbortSignal,
+  ): Promise<Artifact> {
     const art = base.artifact;
-    if (!art) return this.buildOnScratch(pkg, base, signal);
+    if (!art) return this.buildOnScratch(pkg, base, sboms, signal);
     if (art.kind === 'image') {
       const platform = configPlatform(art);
       if (!this.matcher.matches(platform)) {
@@ -86,6 +96,7 @@ export class GoBuilder implements Builder {
         );
       }
       return this.buildOne(
+        sboms,
         pkg,
         art,
         platform,
@@ -109,6 +120,7 @@ export class GoBuilder implements Builder {
       matches.map(async (c) => ({
         descriptor: c.descriptor,
         image: await this.buildOne(
+          sboms,
           pkg,
           c.image,
           c.descriptor.platform ?? configPlatform(c.image),
@@ -118,14 +130,21 @@ export class GoBuilder implements Builder {
       })),
     );
     if (built.length === 1 && built[0]) return built[0].image;
-    return assembleIndex({
+    const index = assembleIndex({
       mediaType: art.index.mediaType ?? MediaType.ociIndex,
       children: built.map(({ descriptor, image }) => ({ descriptor: childDescriptor(descriptor), image })),
       annotations: { ...art.index.annotations, ...this.o.annotations },
     });
+    await this.o.sbom.index(sboms, index, appFilename(pkg.importPath));
+    return index;
   }
 
-  private async buildOnScratch(pkg: MainPackage, base: Base, signal?: AbortSignal): Promise<Artifact> {
+  private async buildOnScratch(
+    pkg: MainPackage,
+    base: Base,
+    sboms: Map<string, RenderedSbom>,
+    signal?: AbortSignal,
+  ): Promise<Artifact> {
     if (this.matcher.all) {
       throw new UserError('--platform=all needs a base image that lists platforms; scratch has none', {
         hint: 'name the platforms, e.g. --platform=linux/amd64,linux/arm64',
@@ -140,6 +159,7 @@ export class GoBuilder implements Builder {
           layers: [],
         });
         const image = await this.buildOne(
+          sboms,
           pkg,
           empty,
           platform,
@@ -150,10 +170,17 @@ export class GoBuilder implements Builder {
       }),
     );
     if (built.length === 1 && built[0]) return built[0].image;
-    return assembleIndex({ mediaType: MediaType.ociIndex, children: built, annotations: this.o.annotations });
+    const index = assembleIndex({
+      mediaType: MediaType.ociIndex,
+      children: built,
+      annotations: this.o.annotations,
+    });
+    await this.o.sbom.index(sboms, index, appFilename(pkg.importPath));
+    return index;
   }
 
   private async buildOne(
+    sboms: Map<string, RenderedSbom>,
     pkg: MainPackage,
     base: Image,
     platform: Platform,
@@ -164,7 +191,7 @@ export class GoBuilder implements Builder {
     const layerType = docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip;
     const appFileName = appFilename(pkg.importPath);
     const appPath = `${APP_DIR}/${appFileName}`;
-    const binary = await this.limit(() => this.compile(pkg, platform, signal));
+    const { binary, goVersionM } = await this.limit(() => this.compile(pkg, platform, signal));
     const kodataMtime = this.o.kodataDateEpoch ?? 0;
     const files = await collectKodata(join(pkg.dir, 'kodata'), {
       boundary: await findRepositoryRoot(pkg.moduleDir),
@@ -207,16 +234,23 @@ export class GoBuilder implements Builder {
       labels: this.o.labels,
       author: 'kodev',
     });
-    return assembleImage({
+    const image = assembleImage({
       mediaType: docker ? MediaType.dockerManifest : MediaType.ociManifest,
       configMediaType: base.manifest.config.mediaType,
       config,
       layers: [...base.layers, kodataLayer, binaryLayer],
       annotations: { ...annotations, ...this.o.annotations },
     });
+    if (goVersionM !== undefined)
+      await this.o.sbom.image(sboms, image, { appFileName, appPath, platform, goVersionM });
+    return image;
   }
 
-  private async compile(pkg: MainPackage, platform: Platform, signal?: AbortSignal): Promise<Buffer> {
+  private async compile(
+    pkg: MainPackage,
+    platform: Platform,
+    signal?: AbortSignal,
+  ): Promise<{ binary: Buffer; goVersionM?: string }> {
     const dir = await mkdtemp(join(this.o.tmpDir, 'kodev-build-'));
     try {
       const out = join(dir, 'out');
@@ -229,7 +263,9 @@ export class GoBuilder implements Builder {
         flags: goBuildFlags(this.o.config, pkg.build, this.o.render, this.o),
         ...(signal ? { signal } : {}),
       });
-      return await readFile(out);
+      const binary = await readFile(out);
+      // The module list for the SBOM comes from the binary itself, before it is removed.
+      return this.o.sbom.enabled ? { binary, goVersionM: await goVersionM(this.o.go, out) } : { binary };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

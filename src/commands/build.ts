@@ -5,6 +5,8 @@ import { ContentCache, cacheDir } from '../cache/content-cache.js';
 import { LayerCache } from '../cache/layer-cache.js';
 import { buildAll } from '../build/build-all.js';
 import { GoBuilder } from '../build/go-builder.js';
+import { SbomRecorder } from '../build/sbom-recorder.js';
+import { kodevVersion } from '../version.js';
 import { gitTemplateData } from '../config/git-info.js';
 import { loadConfig } from '../config/load.js';
 import { EMPTY_GIT_INFO, renderTemplate } from '../config/template.js';
@@ -13,10 +15,16 @@ import { UsageError, UserError } from '../errors.js';
 import { goTool } from '../gotool/go.js';
 import { MainPackageResolver } from '../gotool/main-package.js';
 import { goArchFromNode } from '../oci/platform.js';
-import { type BuildFlags, checkPlatforms, parseKeyValues } from '../options/build-options.js';
+import {
+  type BuildFlags,
+  checkPlatforms,
+  checkSbomFormat,
+  parseKeyValues,
+} from '../options/build-options.js';
 import { type PublishFlags, resolvePublishOptions } from '../options/publish-options.js';
 import { makePublisher } from '../publish/factory.js';
 import { publishAll } from '../publish/publish-all.js';
+import { attachSboms } from '../publish/sbom-attach.js';
 import { resolveCredential } from '../registry/credentials.js';
 import { RegistrySession } from '../registry/session.js';
 import type { CommandContext } from './context.js';
@@ -35,6 +43,7 @@ export async function buildCommand(
       hint: 'e.g. kodev build ./cmd/app',
     });
   if (flags.platform?.length) checkPlatforms(flags.platform);
+  const sbomFormat = checkSbomFormat(flags.sbom);
   const publish = resolvePublishOptions(flags, ctx.env);
   const config = await loadConfig({ cwd: ctx.cwd, env: ctx.env });
   const platforms = flags.platform?.length
@@ -75,11 +84,21 @@ export async function buildCommand(
     render: (t) => renderTemplate(t, { env: templateEnv, git, date }),
     log,
     layerCache: new LayerCache(cache),
+    sbom: new SbomRecorder({
+      format: sbomFormat,
+      toolName: `kodev-${kodevVersion()}`,
+      ...(flags.sbomDir ? { dir: flags.sbomDir } : {}),
+    }),
   });
   try {
     const results = await buildAll(builder, refs, ctx.signal);
     const publisher = makePublisher(publish, {
-      registry: { client: (r) => session.client(r), jobs: Math.max(4, flags.jobs), log },
+      registry: {
+        client: (r) => session.client(r),
+        jobs: Math.max(4, flags.jobs),
+        log,
+        afterPush: (client, repository, result) => attachSboms(client, repository, result, log),
+      },
     });
     const printed = await publishAll(publisher, results);
     if (publish.imageRefs) await writeFile(publish.imageRefs, printed.map((r) => `${r}\n`).join(''));

@@ -15,6 +15,8 @@ export interface BuildFlags {
   imageAnnotation: string[];
   imageUser?: string;
   jobs: number;
+  sbom: string;
+  sbomDir?: string;
 }
 
 /** Adds the build flags to a command. */
@@ -29,7 +31,9 @@ export function bindBuildFlags(cmd: Command): Command {
     .option('--image-label <key=value>', 'add a label to the image config (repeatable)', collect, [])
     .option('--image-annotation <key=value>', 'add an annotation to the manifest (repeatable)', collect, [])
     .option('--image-user <user>', 'set the user the image runs as (default: the base image user)')
-    .option('-j, --jobs <n>', 'how many go builds run at once', parseJobs, availableParallelism());
+    .option('-j, --jobs <n>', 'how many go builds run at once', parseJobs, availableParallelism())
+    .option('--sbom <format>', 'SBOM to attach: spdx, cyclonedx, go.version-m or none', 'spdx')
+    .option('--sbom-dir <dir>', 'also write the SBOMs into this directory');
 }
 
 /** Parses `key=value` pairs into a record, naming the flag on error. */
@@ -82,4 +86,12 @@ function parseJobs(value: string): number {
   if (!Number.isInteger(n) || n < 1)
     throw new UsageError(`--jobs ${JSON.stringify(value)}: expected a whole number of at least 1`);
   return n;
+}
+
+/** Validates --sbom. */
+export function checkSbomFormat(value: string): 'spdx' | 'cyclonedx' | 'go.version-m' | 'none' {
+  if (value === 'spdx' || value === 'cyclonedx' || value === 'go.version-m' || value === 'none') return value;
+  throw new UsageError(`--sbom ${JSON.stringify(value)}: unknown SBOM format`, {
+    hint: 'use spdx, cyclonedx, go.version-m or none',
+  });
 }

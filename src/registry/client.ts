@@ -225,6 +225,17 @@ export class RegistryClient {
     return res.headers;
   }
 
+  /** True when the registry serves the OCI referrers API (`GET /v2/<repo>/referrers/<digest>`). */
+  async supportsReferrers(repo: string, digest: string): Promise<boolean> {
+    const res = await this.call(
+      { method: 'GET', path: `/v2/${repo}/referrers/${digest}`, headers: { accept: MediaType.ociIndex } },
+      pull(repo),
+    );
+    const type = String(res.headers['content-type'] ?? '');
+    await res.body.dump();
+    return res.status === 200 && type.includes(MediaType.ociIndex);
+  }
+
   private location(res: HttpResponse): string {
     const loc = header(res.headers.location);
     if (!loc) throw new UserError(`registry ${this.registry}: upload response without a Location header`);
