@@ -4,6 +4,7 @@
  * (0 success, 1 user or external error, 2 usage error).
  */
 import { tmpdir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import type { BuildCommandFlags } from './commands/build.js';
 import type { LoginFlags } from './commands/login.js';
@@ -14,6 +15,11 @@ import { bindBuildFlags } from './options/build-options.js';
 import { bindPublishFlags } from './options/publish-options.js';
 import { homeDir, hostArch, now, processCwd, processEnv } from './system/env.js';
 import { kodevVersion } from './version.js';
+
+// undici parses HTTP with a WebAssembly module that V8 would recompile with its
+// optimizing tier in the background: 25-35 MiB at the end of every push for no
+// gain in a short-lived CLI. The baseline compiler is enough (measured in bench/).
+setFlagsFromString('--liftoff-only');
 
 /** Builds the command tree; `run` receives each command's work. */
 export function makeProgram(run: (work: (ctx: CommandContext) => Promise<void>) => Promise<void>): Command {
