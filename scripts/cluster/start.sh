@@ -10,6 +10,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$CLUSTER_SCRIPTS/pki.sh"
 source "$CLUSTER_SCRIPTS/configs.sh"
 
+# Concurrent starts (two test runs at once) take turns; the second reuses the first's cluster.
+mkdir -p "$(dirname "$KODEV_CLUSTER_DIR")"
+exec 9>"$KODEV_CLUSTER_DIR.lock"
+flock -w 900 9 || { log "timed out waiting for another start of $KODEV_CLUSTER_DIR"; exit 1; }
+
 if [[ -f $KUBECONFIG_ADMIN ]] && "$CLUSTER_SCRIPTS/health.sh" --quiet; then
   log "reusing the running cluster in $KODEV_CLUSTER_DIR"
   echo "$KUBECONFIG_ADMIN"

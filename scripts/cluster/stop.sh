@@ -32,6 +32,9 @@ if running containerd; then
   for c in $("${ctr_k8s[@]}" containers ls -q 2>/dev/null); do "${ctr_k8s[@]}" containers rm "$c" >/dev/null 2>&1; done
 fi
 for name in kube-scheduler kube-controller-manager kube-apiserver containerd etcd; do stop_component "$name"; done
+# Anything else still running from this cluster dir (a start that lost its pid file).
+pkill -TERM -f -- "$KODEV_CLUSTER_DIR/" 2>/dev/null && sleep 1
+pkill -KILL -f -- "$KODEV_CLUSTER_DIR/" 2>/dev/null
 # Shims started by our containerd (their -address names our socket).
 pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" 2>/dev/null
 # Pod network namespaces: this cluster's containerd is the only CNI user here.

@@ -18,6 +18,7 @@ export type BaseRef =
   | { kind: 'scratch' }
   | { kind: 'oci-layout'; path: string; ref?: string }
   | { kind: 'docker-archive'; path: string; tag?: string }
+  | { kind: 'daemon'; ref: string }
   | { kind: 'registry'; ref: string };
 
 /** A fetched base: the name recorded in annotations and the content. */
@@ -42,6 +43,8 @@ export function parseBaseRef(s: string): BaseRef {
     const { path, suffix } = splitSuffix(s.slice('docker-archive:'.length));
     return suffix ? { kind: 'docker-archive', path, tag: suffix } : { kind: 'docker-archive', path };
   }
+  // ko.local images live in the local Docker daemon, not in a registry.
+  if (s.startsWith('ko.local/')) return { kind: 'daemon', ref: s };
   return { kind: 'registry', ref: s };
 }
 
@@ -63,6 +66,8 @@ export class BaseResolver {
       reference: string,
       source: string,
     ) => Promise<{ name: string; artifact: Artifact }>,
+    /** Reads `ko.local/...` bases back from the Docker daemon. */
+    private readonly readDaemon?: (reference: string) => Promise<Artifact>,
   ) {}
 
   /** The base reference that applies to an import path. */
@@ -91,6 +96,10 @@ export class BaseResolver {
         return { name, artifact: await readOciLayout(abs(ref.path), ref.ref) };
       case 'docker-archive':
         return { name, artifact: await readDockerArchive(abs(ref.path), ref.tag) };
+      case 'daemon': {
+        if (!this.readDaemon) throw new UserError(`base image ${name}: no Docker daemon access here`);
+        return { name, artifact: await this.readDaemon(ref.ref) };
+      }
       case 'registry': {
         if (!this.pullRegistry) throw new UserError(`base image ${name}: no registry access here`);
         const pulled = await this.pullRegistry(ref.ref, 'base image');

@@ -23,6 +23,9 @@ import {
 } from '../options/build-options.js';
 import { type PublishFlags, resolvePublishOptions } from '../options/publish-options.js';
 import { makePublisher } from '../publish/factory.js';
+import { connectEngine, type EngineClient } from '../docker/engine.js';
+import { readDaemonImage } from '../docker/read-image.js';
+import { kindOptionsFromEnv } from '../publish/kind.js';
 import { publishAll } from '../publish/publish-all.js';
 import { attachSboms } from '../publish/sbom-attach.js';
 import { resolveCredential } from '../registry/credentials.js';
@@ -55,6 +58,8 @@ export async function buildCommand(
   const go = goTool(ctx.env);
   const log = (m: string) => ctx.stderr(`${m}\n`);
   const cache = new ContentCache(cacheDir(ctx.env, ctx.homeDir));
+  let daemon: EngineClient | undefined;
+  const engine = () => (daemon ??= connectEngine(ctx.env));
   const session = new RegistrySession({
     credentials: (registry) =>
       resolveCredential(registry, { env: ctx.env, homeDir: ctx.homeDir, signal: ctx.signal }),
@@ -70,7 +75,11 @@ export async function buildCommand(
     go,
     config,
     packages: new MainPackageResolver(go, ctx.cwd, config),
-    bases: new BaseResolver(config, (ref, source) => session.pull(ref, source)),
+    bases: new BaseResolver(
+      config,
+      (ref, source) => session.pull(ref, source),
+      (ref) => readDaemonImage(engine(), ref, ctx.tmpDir),
+    ),
     platforms,
     disableOptimizations: flags.disableOptimizations,
     trimpath: true,
@@ -90,21 +99,26 @@ export async function buildCommand(
       ...(flags.sbomDir ? { dir: flags.sbomDir } : {}),
     }),
   });
+  const publisher = makePublisher(publish, {
+    registry: {
+      client: (r) => session.client(r),
+      jobs: Math.max(4, flags.jobs),
+      log,
+      afterPush: (client, repository, result) => attachSboms(client, repository, result, log),
+    },
+    engine,
+    kind: kindOptionsFromEnv(ctx.env),
+    log,
+  });
   try {
     const results = await buildAll(builder, refs, ctx.signal);
-    const publisher = makePublisher(publish, {
-      registry: {
-        client: (r) => session.client(r),
-        jobs: Math.max(4, flags.jobs),
-        log,
-        afterPush: (client, repository, result) => attachSboms(client, repository, result, log),
-      },
-    });
     const printed = await publishAll(publisher, results);
     if (publish.imageRefs) await writeFile(publish.imageRefs, printed.map((r) => `${r}\n`).join(''));
     return printed;
   } finally {
+    await publisher.dispose?.();
     await session.close();
+    await daemon?.close();
   }
 }
 

@@ -4,10 +4,10 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { extract, pack } from 'tar-stream';
+import { extract } from 'tar-stream';
 import { UserError } from '../errors.js';
+import { dockerArchiveStream } from './docker-archive-stream.js';
 import { sha256Digest } from './digest.js';
 import { gunzip, gzipDeterministic, isGzip } from './gzip.js';
 import { assembleImage, type Image, type Layer, memoryBlob } from './image.js';
@@ -126,53 +126,10 @@ export interface ArchiveImage {
 /** Writes a docker-archive loadable by `docker load`; layers are streamed and the file appears only when complete. */
 export async function writeDockerArchive(file: string, images: readonly ArchiveImage[]): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  const p = pack();
-  const written = pipeline(p, createWriteStream(tmp));
-  const seen = new Set<string>();
-  const header = (name: string, size: number) => ({
-    name,
-    size,
-    mode: 0o644,
-    mtime: new Date(0),
-    uid: 0,
-    gid: 0,
-    uname: '',
-    gname: '',
-  });
-  const addBuffer = (name: string, data: Buffer) =>
-    new Promise<void>((resolve, reject) =>
-      p.entry(header(name, data.byteLength), data, (e) => (e ? reject(e) : resolve())),
-    );
-  const addStream = async (name: string, size: number, input: Readable) => {
-    const entry = p.entry(header(name, size));
-    await pipeline(input, entry);
-  };
   try {
-    const manifest: ArchiveEntry[] = [];
-    for (const { image, tags } of images) {
-      const configName = image.manifest.config.digest;
-      if (!seen.has(configName)) {
-        seen.add(configName);
-        await addBuffer(configName, image.configBytes);
-      }
-      const layerNames: string[] = [];
-      for (const layer of image.layers) {
-        const name = `${layer.blob.digest.replace('sha256:', '')}.tar.gz`;
-        if (!seen.has(name)) {
-          seen.add(name);
-          await addStream(name, layer.blob.size, await layer.blob.open());
-        }
-        layerNames.push(name);
-      }
-      manifest.push({ Config: configName, RepoTags: tags, Layers: layerNames });
-    }
-    await addBuffer('manifest.json', Buffer.from(JSON.stringify(manifest)));
-    p.finalize();
-    await written;
+    await pipeline(dockerArchiveStream(images), createWriteStream(tmp));
     await rename(tmp, file);
   } catch (err) {
-    p.destroy();
-    await written.catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
   }

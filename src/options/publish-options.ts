@@ -30,6 +30,8 @@ export interface PublishOptions {
   explicitTags: boolean;
   tagOnly: boolean;
   push: boolean;
+  /** Where pushed images go; undefined with --push=false. */
+  target?: PublishTarget;
   /** Allow plain http to every registry, not only loopback and *.local. */
   insecureRegistry: boolean;
   ociLayoutPath?: string;
@@ -39,6 +41,11 @@ export interface PublishOptions {
 
 /** The domain ko uses for the local Docker daemon. */
 export const LOCAL_DOMAIN = 'ko.local';
+/** The domain ko uses for loading straight into kind nodes. */
+export const KIND_DOMAIN = 'kind.local';
+
+/** Where a push goes: a registry, the local Docker daemon (ko.local) or kind nodes (kind.local). */
+export type PublishTarget = 'registry' | 'daemon' | 'kind';
 
 /** Adds the publish flags to a command. */
 export function bindPublishFlags(cmd: Command): Command {
@@ -84,23 +91,19 @@ export function resolvePublishOptions(flags: PublishFlags, env: Env): PublishOpt
   let repo = env.KO_DOCKER_REPO ?? '';
   if (flags.local && !repo.startsWith(LOCAL_DOMAIN)) repo = LOCAL_DOMAIN;
   const local = repo === LOCAL_DOMAIN || repo.startsWith(`${LOCAL_DOMAIN}/`);
-  if (flags.push) {
-    if (local) {
-      throw new UserError('publishing to the local Docker daemon (ko.local) is not supported yet', {
-        hint: 'pass --push=false with --tarball FILE and `docker load -i FILE` meanwhile',
-      });
-    }
-    if (repo === '') {
-      throw new UserError('KO_DOCKER_REPO is unset, so there is nowhere to push', {
-        hint: 'set KO_DOCKER_REPO=registry/repository, or pass --push=false (with --oci-layout-path DIR or --tarball FILE to keep the images)',
-      });
-    }
-    if (repo === 'kind.local' || repo.startsWith('kind.local/')) {
-      throw new UserError('publishing to kind nodes (kind.local) is not supported yet', {
-        hint: 'push to a registry the cluster can pull from meanwhile',
-      });
-    }
+  const kind = repo === KIND_DOMAIN || repo.startsWith(`${KIND_DOMAIN}/`);
+  if (flags.push && repo === '') {
+    throw new UserError('KO_DOCKER_REPO is unset, so there is nowhere to push', {
+      hint: 'set KO_DOCKER_REPO=registry/repository (or ko.local, or kind.local), or pass --push=false (with --oci-layout-path DIR or --tarball FILE to keep the images)',
+    });
   }
+  const target: PublishTarget | undefined = !flags.push
+    ? undefined
+    : local
+      ? 'daemon'
+      : kind
+        ? 'kind'
+        : 'registry';
   if (repo === '') repo = LOCAL_DOMAIN;
   validateRepository(repo, env.KO_DOCKER_REPO ? 'KO_DOCKER_REPO' : 'repository');
   return {
@@ -110,6 +113,7 @@ export function resolvePublishOptions(flags: PublishFlags, env: Env): PublishOpt
     explicitTags,
     tagOnly: flags.tagOnly,
     push: flags.push,
+    ...(target ? { target } : {}),
     insecureRegistry: flags.insecureRegistry,
     ...(flags.ociLayoutPath ? { ociLayoutPath: flags.ociLayoutPath } : {}),
     ...(flags.tarball ? { tarball: flags.tarball } : {}),

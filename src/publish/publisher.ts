@@ -8,6 +8,8 @@ export interface Publisher {
   validate?(result: BuildResult): void;
   /** Flushes anything written once for all results (a tarball). */
   close?(): Promise<void>;
+  /** Releases connections; writes nothing. Called on every path, success or failure. */
+  dispose?(): Promise<void>;
 }
 
 /** Publishes to each publisher in turn; the reference printed is the last one's. */
@@ -26,5 +28,9 @@ export class MultiPublisher implements Publisher {
 
   async close(): Promise<void> {
     for (const p of this.publishers) await p.close?.();
+  }
+
+  async dispose(): Promise<void> {
+    for (const p of this.publishers) await p.dispose?.();
   }
 }
