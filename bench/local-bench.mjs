@@ -10,22 +10,31 @@
  */
 import { execa } from 'execa';
 import console from 'node:console';
-import { constants, existsSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import {
+  abortOnSignals,
+  alternateRounds,
+  cleanEnv,
+  cli,
+  describeMachine,
+  fail,
+  fmt,
+  logSample,
+  makeTool,
+  markdownTable,
+  measure,
+  parseRounds,
+  repoRoot,
+  requireGnuTime,
+  runMain,
+  startDaemon,
+  summarize,
+  writeRecord,
+} from './lib.mjs';
 
-// Node's web globals, named so that ESLint (no browser or node globals configured) knows them.
-const { AbortController } = globalThis;
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const exampleDir = path.join(repoRoot, 'fixtures', 'example');
-const cli = path.join(repoRoot, 'dist', 'src', 'cli.js');
-const gnuTime = '/usr/bin/time';
 // Debian's CLI by absolute path: another one earlier on PATH may not speak dockerd 20.10's API.
 const DOCKER = '/usr/bin/docker';
 const DOCKERD = '/usr/sbin/dockerd';
@@ -34,62 +43,17 @@ const CTR = '/usr/bin/ctr';
 const NODE_IMAGE = 'kodev-bench/kind-node:v1';
 const CLUSTER = 'kodev-bench';
 const IMAGE_NAME = 'hello';
-const MiB = 2 ** 20;
-const mib = (kib) => kib / 1024;
-const COMMAND_TIMEOUT_MS = 10 * 60_000;
 const DAEMON_READY_MS = 60_000;
 const STOP_GRACE_MS = 20_000;
 // The node's ctr is the host's, dynamically linked against exactly these (ldd /usr/bin/ctr).
 const NODE_FILES = [CTR, '/lib64/ld-linux-x86-64.so.2', '/lib/x86_64-linux-gnu/libc.so.6', '/bin/busybox'];
-const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
-
-// Thrown for failures the user can act on; main's handler prints the message without a stack.
-class BenchError extends Error {}
-function fail(message) {
-  throw new BenchError(message);
-}
 
 // Ctrl-C or SIGTERM cancels the running command, so the finally blocks stop the daemons and clean up.
-// `on`, not `once`: execa's exit hook kills the process on a signal that no other listener handles.
-const abort = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'])
-  process.on(signal, () => abort.abort(new BenchError(`interrupted by ${signal}`)));
-
-function parseRounds(argv) {
-  const { values } = parseArgs({ args: argv, options: { rounds: { type: 'string', default: '3' } } });
-  const rounds = Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1)
-    fail(`--rounds must be a positive integer, got "${values.rounds}"`);
-  return rounds;
-}
-
-/** Runs a helper command (not measured), bounded in time and cancelled by Ctrl-C. */
-async function tool(command, args, options = {}) {
-  abort.signal.throwIfAborted();
-  const result = await execa(command, args, {
-    timeout: COMMAND_TIMEOUT_MS,
-    cancelSignal: abort.signal,
-    reject: false,
-    ...options,
-  });
-  if (abort.signal.aborted) throw abort.signal.reason;
-  if (result.exitCode !== 0 && options.reject !== false)
-    fail(
-      `${command} ${args.join(' ')} failed (${result.shortMessage ?? result.exitCode}):\n${result.stderr}\n${result.stdout}`.trim(),
-    );
-  return result;
-}
+const abort = abortOnSignals();
+const tool = makeTool(abort.signal);
 
 async function requireTools(tmp) {
-  const out = path.join(tmp, 'time-check');
-  const gnu =
-    existsSync(gnuTime) &&
-    (await execa(gnuTime, ['-f', '%M', '-o', out, 'true'], { reject: false })).exitCode === 0 &&
-    /^\d+$/.test((await readFile(out, 'utf8').catch(() => '')).trim());
-  if (!gnu)
-    fail(
-      "GNU time not found at /usr/bin/time: install the Debian package 'time' (scripts/install-test-deps.sh does)",
-    );
+  await requireGnuTime(tmp);
   if (process.getuid?.() !== 0) fail('run as root: the bench starts its own dockerd and containerd');
   for (const file of [DOCKERD, DOCKER, CONTAINERD, '/usr/bin/umoci', '/usr/bin/skopeo', ...NODE_FILES]) {
     await access(file, constants.X_OK).catch(() =>
@@ -99,84 +63,37 @@ async function requireTools(tmp) {
 }
 
 /** The environment every measured command runs with: nothing from the caller's KO_*, Go or Docker settings. */
-function cleanEnv(tmp) {
-  const env = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (
-      key.startsWith('KO_') ||
-      key.startsWith('KODEV_') ||
-      key.startsWith('DOCKER_') ||
-      [
-        'KOCACHE',
-        'KIND_CLUSTER_NAME',
-        'GOFLAGS',
-        'GOENV',
-        'GOOS',
-        'GOARCH',
-        'CGO_ENABLED',
-        'GOCACHE',
-        'SOURCE_DATE_EPOCH',
-      ].includes(key)
-    )
-      continue;
-    env[key] = value;
-  }
-  return {
-    ...env,
-    GOTOOLCHAIN: 'local',
-    GOENV: 'off',
-    CGO_ENABLED: '0',
-    GOOS: 'linux',
-    GOCACHE: path.join(tmp, 'gocache'),
-    KO_DEFAULTBASEIMAGE: 'scratch',
-    // The docker CLI reads no config.json or contexts of the caller's.
-    DOCKER_CONFIG: path.join(tmp, 'docker-config'),
-    DOCKER_CLI_HINTS: 'false',
-  };
+function localEnv(tmp) {
+  return cleanEnv({
+    dropPrefixes: ['KODEV_', 'DOCKER_'],
+    dropKeys: ['KOCACHE', 'KIND_CLUSTER_NAME'],
+    set: {
+      GOOS: 'linux',
+      GOCACHE: path.join(tmp, 'gocache'),
+      KO_DEFAULTBASEIMAGE: 'scratch',
+      // The docker CLI reads no config.json or contexts of the caller's.
+      DOCKER_CONFIG: path.join(tmp, 'docker-config'),
+      DOCKER_CLI_HINTS: 'false',
+    },
+  });
 }
 
 /**
- * Starts a daemon with its output in `logFile`, then polls `probe` until it answers. Returns
+ * Starts a daemon with its output in `logFile`, then polls `probe` until it exits 0. Returns
  * `stop`, which sends SIGTERM and then SIGKILL after a bound, and is safe to call twice.
  */
-async function startDaemon(label, command, args, logFile, probe) {
-  const child = execa(command, args, {
-    stdin: 'ignore',
-    stdout: { file: logFile, append: true },
-    stderr: { file: logFile, append: true },
-    extendEnv: false,
-    env: { PATH: SYSTEM_PATH },
-    reject: false,
-    cleanup: true,
+async function startLocalDaemon(label, command, args, logFile, probe) {
+  const started = await startDaemon(command, args, {
+    logFile,
+    ready: async () => (await probe()).exitCode === 0,
+    readyMs: DAEMON_READY_MS,
+    pollMs: 250,
+    graceMs: STOP_GRACE_MS,
+    signal: abort.signal,
   });
-  let exited = false;
-  const exit = child.then(() => (exited = true));
-  let stopping;
-  const stop = () =>
-    (stopping ??= (async () => {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const timer = new AbortController();
-      const graceful = await Promise.race([
-        exit,
-        sleep(STOP_GRACE_MS, false, { signal: timer.signal }).catch(() => false),
-      ]);
-      timer.abort();
-      if (!graceful) {
-        child.kill('SIGKILL');
-        await exit;
-      }
-    })());
-  const deadline = Date.now() + DAEMON_READY_MS;
-  while (!exited && !abort.signal.aborted && Date.now() < deadline) {
-    if ((await probe()).exitCode === 0) return { stop };
-    await sleep(250);
-  }
-  await stop();
-  if (abort.signal.aborted) throw abort.signal.reason;
-  const log = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-20).join('\n');
+  if (started.ready) return { stop: started.stop };
   fail(
-    `${label} ${exited ? 'exited before it was ready' : `was not ready within ${DAEMON_READY_MS} ms`}:\n${log}`,
+    `${label} ${started.exited ? 'exited before it was ready' : `was not ready within ${DAEMON_READY_MS} ms`}:\n${started.log}`,
   );
 }
 
@@ -200,7 +117,7 @@ async function startDockerd(dir) {
   ];
   const probe = () =>
     execa(DOCKER, ['-H', host, 'info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 10_000 });
-  const { stop } = await startDaemon('dockerd', DOCKERD, args, path.join(dir, 'dockerd.log'), probe);
+  const { stop } = await startLocalDaemon('dockerd', DOCKERD, args, path.join(dir, 'dockerd.log'), probe);
   return {
     host,
     stop: async () => {
@@ -250,7 +167,7 @@ disabled_plugins = [${snapshotters.map((s) => `"io.containerd.snapshotter.v1.${s
 `,
   );
   const probe = () => execa(CTR, ['-a', socket, 'version'], { reject: false, timeout: 10_000 });
-  const { stop } = await startDaemon(
+  const { stop } = await startLocalDaemon(
     'containerd',
     CONTAINERD,
     ['--config', config],
@@ -315,34 +232,9 @@ async function loadNodeImage(tmp, docker) {
 }
 
 /** Runs one measured command under GNU time; returns wall seconds, peak RSS (KiB) and its output. */
-async function measure([command, args, env], tmp) {
-  abort.signal.throwIfAborted();
-  const timeFile = path.join(tmp, 'time-out');
-  const start = process.hrtime.bigint();
-  const result = await execa(gnuTime, ['-f', '%M', '-o', timeFile, command, ...args], {
-    cwd: exampleDir,
-    env,
-    extendEnv: false,
-    reject: false,
-    timeout: COMMAND_TIMEOUT_MS,
-    cancelSignal: abort.signal,
-  });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (abort.signal.aborted) throw abort.signal.reason;
-  if (result.exitCode !== 0)
-    fail(
-      `${command} ${args.join(' ')} failed (${result.shortMessage ?? result.exitCode}):\n${result.stderr}\n${result.stdout}`.trim(),
-    );
-  // time writes "Command exited with non-zero status" before %M on failure; the last line is %M.
-  const lines = (await readFile(timeFile, 'utf8')).trim().split('\n');
-  return { seconds, peakRssKiB: Number(lines.at(-1)), stdout: result.stdout, stderr: result.stderr };
+function measureSpec([command, args, env], tmp) {
+  return measure(command, args, { env, tmp, signal: abort.signal });
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 /**
  * Runs one side: its `reset` (not measured), the command under GNU time, then its `check` (not
@@ -352,7 +244,7 @@ async function runOnce(side, tmp, label) {
   await side.reset?.();
   const kocache = await mkdtemp(path.join(tmp, 'kocache-'));
   try {
-    const sample = await measure(side.spec(kocache), tmp);
+    const sample = await measureSpec(side.spec(kocache), tmp);
     const kodevLog = /skipping load/.test(sample.stderr)
       ? 'skipped load'
       : /Loading /.test(sample.stderr)
@@ -360,9 +252,7 @@ async function runOnce(side, tmp, label) {
         : undefined;
     const ref = sample.stdout.trim().split('\n').at(-1);
     await side.check?.(ref);
-    console.error(
-      `  ${label}: ${sample.seconds.toFixed(2)} s, ${mib(sample.peakRssKiB).toFixed(0)} MiB${kodevLog ? ` (${kodevLog})` : ''}`,
-    );
+    logSample(label, sample, kodevLog ? ` (${kodevLog})` : '');
     return {
       seconds: sample.seconds,
       peakRssKiB: sample.peakRssKiB,
@@ -380,22 +270,14 @@ async function runOnce(side, tmp, label) {
  */
 async function runRounds(name, rounds, sides, tmp) {
   for (const [side, spec] of Object.entries(sides)) await runOnce(spec, tmp, `${name} ${side} warm-up`);
-  const samples = Object.fromEntries(Object.keys(sides).map((side) => [side, []]));
-  for (let r = 1; r <= rounds; r++) {
-    const order = r % 2 === 1 ? Object.keys(sides) : Object.keys(sides).reverse();
-    for (const side of order)
-      samples[side].push(await runOnce(sides[side], tmp, `${name} ${side} round ${r}/${rounds}`));
-  }
-  const summary = (xs) =>
-    xs && {
-      medianSeconds: median(xs.map((s) => s.seconds)),
-      peakRssMiB: mib(Math.max(...xs.map((s) => s.peakRssKiB))),
-    };
+  const samples = await alternateRounds(Object.keys(sides), rounds, (side, r) =>
+    runOnce(sides[side], tmp, `${name} ${side} round ${r}/${rounds}`),
+  );
   return {
     samples,
-    kodev: summary(samples.kodev),
-    baseline: summary(samples.baseline),
-    kodevNoPush: summary(samples.kodevNoPush),
+    kodev: summarize(samples.kodev),
+    baseline: summarize(samples.baseline),
+    kodevNoPush: summarize(samples.kodevNoPush),
   };
 }
 
@@ -419,48 +301,33 @@ function result(scenario, description, run, extra) {
   };
 }
 
-async function machine(env) {
-  const out = async (cmd, args) =>
-    (await execa(cmd, args, { cwd: repoRoot, env, extendEnv: false, reject: false })).stdout.trim();
-  const dirty = (await out('git', ['status', '--porcelain', '--untracked-files=no'])) !== '';
-  return {
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    cores: os.cpus().length,
-    totalMemoryMiB: Math.round(os.totalmem() / MiB),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    go: await out('go', ['version']),
-    docker: await out(DOCKER, ['--version']),
-    dockerd: await out(DOCKERD, ['--version']),
-    containerd: await out(CONTAINERD, ['--version']),
-    kodevCommit: (await out('git', ['rev-parse', 'HEAD'])) + (dirty ? ' (with uncommitted changes)' : ''),
-  };
-}
-
 function table(results) {
-  const f = (n, digits = 2) => (n === undefined || n === null ? '–' : n.toFixed(digits));
-  const rows = results.map((r) =>
-    [
-      r.scenario,
-      f(r.kodev.medianSeconds),
-      f(r.baseline.medianSeconds),
-      f(r.ratio),
-      f(r.kodevNoPushSeconds),
-      f(r.loadOnlySeconds),
-      f(r.kodev.peakRssMiB, 0),
-      // A bare | would end the cell, even inside backticks.
-      r.note.replaceAll('|', '\\|'),
-    ].join(' | '),
-  );
-  return [
-    '| scenario | kodev median (s) | baseline median (s) | ratio kodev/baseline | kodev --push=false median (s) | kodev load-only est. (s) | kodev peak RSS (MiB) | note |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...rows.map((row) => `| ${row} |`),
-  ].join('\n');
+  const columns = [
+    { title: 'scenario' },
+    { title: 'kodev median (s)', numeric: true },
+    { title: 'baseline median (s)', numeric: true },
+    { title: 'ratio kodev/baseline', numeric: true },
+    { title: 'kodev --push=false median (s)', numeric: true },
+    { title: 'kodev load-only est. (s)', numeric: true },
+    { title: 'kodev peak RSS (MiB)', numeric: true },
+    { title: 'note' },
+  ];
+  const rows = results.map((r) => [
+    r.scenario,
+    fmt(r.kodev.medianSeconds),
+    fmt(r.baseline.medianSeconds),
+    fmt(r.ratio),
+    fmt(r.kodevNoPushSeconds),
+    fmt(r.loadOnlySeconds),
+    fmt(r.kodev.peakRssMiB, 0),
+    // A bare | would end the cell, even inside backticks.
+    r.note.replaceAll('|', '\\|'),
+  ]);
+  return markdownTable(columns, rows);
 }
 
 async function main() {
-  const rounds = parseRounds(process.argv.slice(2));
+  const rounds = parseRounds(process.argv.slice(2), 3);
   // Under /tmp, not os.tmpdir(): unix socket paths must stay short.
   const tmp = await mkdtemp('/tmp/kodev-local-bench-');
   const stops = [];
@@ -470,11 +337,18 @@ async function main() {
     // tsc reports errors on stdout; tool() shows both streams if the build fails, keeping stdout for the table.
     await tool('npm', ['run', '--silent', 'build'], { cwd: repoRoot });
 
-    const env = cleanEnv(tmp);
+    const env = localEnv(tmp);
     await mkdir(env.DOCKER_CONFIG, { recursive: true });
     const hostArch = (await tool('go', ['env', 'GOHOSTARCH'], { env, extendEnv: false })).stdout.trim();
     env.GOARCH = hostArch;
-    const about = await machine(env);
+    const about = await describeMachine(env, {
+      reject: false,
+      versions: [
+        ['docker', DOCKER, ['--version']],
+        ['dockerd', DOCKERD, ['--version']],
+        ['containerd', CONTAINERD, ['--version']],
+      ],
+    });
     console.error(
       `local-bench: ${rounds} rounds per scenario on ${about.cpu} (${about.cores} cores), ${about.go}`,
     );
@@ -661,16 +535,8 @@ async function main() {
     for (const r of results)
       if (!r.sameImage) console.error(`local-bench: warning: ${r.scenario}: kodev loaded a different digest`);
 
-    const date = new Date()
-      .toISOString()
-      .replace(/\.\d+Z$/, 'Z')
-      .replaceAll(':', '-');
-    const file = path.join(repoRoot, 'bench', 'results', `local-${date}.json`);
-    await mkdir(path.dirname(file), { recursive: true });
     const image = { ref: baselineTag, manifestDigest: `sha256:${digest}`, configDigest: imageId };
-    const record = { date: new Date().toISOString(), rounds, machine: about, image, results };
-    await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
-    console.error(`local-bench: wrote ${path.relative(repoRoot, file)}`);
+    await writeRecord('local', { rounds, machine: about, image, results });
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error) => console.error(`local-bench: ${error}`));
     await unmountUnder(tmp);
@@ -678,10 +544,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  if (!(error instanceof BenchError)) throw error;
-  console.error(`local-bench: ${error.message}`);
-  process.exitCode = abort.signal.aborted ? 130 : 1;
-}
+await runMain('local-bench', main, abort);

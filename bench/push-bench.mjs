@@ -6,116 +6,61 @@
  * ~200 MB for the peak-memory one. Prints a Markdown table on stdout, progress on stderr, and
  * writes every sample to bench/results/push-<ISO date>.json. Usage: `npm run bench:push -- --rounds 3`.
  */
-import { execa } from 'execa';
 import console from 'node:console';
 import { randomBytes } from 'node:crypto';
-import { constants, createWriteStream, existsSync } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
 import { access, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { finished } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import {
+  MiB,
+  abortOnSignals,
+  alternateRounds,
+  cleanEnv,
+  cli,
+  describeMachine,
+  fail,
+  fmt,
+  logSample,
+  makeTool,
+  markdownTable,
+  measure,
+  parseRounds,
+  repoRoot,
+  requireGnuTime,
+  runMain,
+  startDaemon,
+  summarize,
+  writeRecord,
+} from './lib.mjs';
 
 // Node's web globals, named so that ESLint (no browser or node globals configured) knows them.
-const { AbortController, AbortSignal, fetch } = globalThis;
+const { AbortSignal, fetch } = globalThis;
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const exampleDir = path.join(repoRoot, 'fixtures', 'example');
-const cli = path.join(repoRoot, 'dist', 'src', 'cli.js');
-const gnuTime = '/usr/bin/time';
 const registryBin = '/usr/bin/docker-registry';
-const MiB = 2 ** 20;
-const mib = (kib) => kib / 1024;
 const RSS_TARGET_MIB = 150;
-const COMMAND_TIMEOUT_MS = 10 * 60_000;
 const REGISTRY_READY_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
 // skopeo runs as nobody when we are root, so that its blob-info cache can live in a fresh HOME.
 const NOBODY = 65534;
 const isRoot = process.getuid?.() === 0;
 
-// Thrown for failures the user can act on; main's handler prints the message without a stack.
-class BenchError extends Error {}
-function fail(message) {
-  throw new BenchError(message);
-}
-
 // Ctrl-C or SIGTERM cancels the running command, so the finally blocks stop the registry and clean up.
-// `on`, not `once`: execa's exit hook kills the process on a signal that no other listener handles.
-const abort = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'])
-  process.on(signal, () => abort.abort(new BenchError(`interrupted by ${signal}`)));
-
-function parseRounds(argv) {
-  const { values } = parseArgs({ args: argv, options: { rounds: { type: 'string', default: '3' } } });
-  const rounds = Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1)
-    fail(`--rounds must be a positive integer, got "${values.rounds}"`);
-  return rounds;
-}
-
-/** Runs a helper command (not measured), bounded in time and cancelled by Ctrl-C. */
-async function tool(command, args, options = {}) {
-  abort.signal.throwIfAborted();
-  const result = await execa(command, args, {
-    timeout: COMMAND_TIMEOUT_MS,
-    cancelSignal: abort.signal,
-    reject: false,
-    ...options,
-  });
-  if (abort.signal.aborted) throw abort.signal.reason;
-  if (result.exitCode !== 0)
-    fail(
-      `${command} ${args.join(' ')} failed (${result.shortMessage ?? result.exitCode}):\n${result.stderr}\n${result.stdout}`.trim(),
-    );
-  return result;
-}
+const abort = abortOnSignals();
+const tool = makeTool(abort.signal);
 
 async function requireTools(tmp) {
-  const out = path.join(tmp, 'time-check');
-  const gnu =
-    existsSync(gnuTime) &&
-    (await execa(gnuTime, ['-f', '%M', '-o', out, 'true'], { reject: false })).exitCode === 0 &&
-    /^\d+$/.test((await readFile(out, 'utf8').catch(() => '')).trim());
-  if (!gnu)
-    fail(
-      "GNU time not found at /usr/bin/time: install the Debian package 'time' (scripts/install-test-deps.sh does)",
-    );
+  await requireGnuTime(tmp);
   const needed = [registryBin, '/usr/bin/umoci', '/usr/bin/skopeo', ...(isRoot ? ['/usr/bin/setpriv'] : [])];
   for (const file of needed) {
     await access(file, constants.X_OK).catch(() =>
       fail(`${file} is missing: run scripts/install-test-deps.sh to install the test dependencies`),
     );
   }
-}
-
-/** The environment every measured command runs with: no KO_*, Go settings or caches from the caller. */
-function cleanEnv(gocache) {
-  const env = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (
-      key.startsWith('KO_') ||
-      [
-        'KOCACHE',
-        'GOFLAGS',
-        'GOENV',
-        'GOOS',
-        'GOARCH',
-        'CGO_ENABLED',
-        'GOCACHE',
-        'SOURCE_DATE_EPOCH',
-      ].includes(key)
-    )
-      continue;
-    env[key] = value;
-  }
-  // The base images are linux/amd64, so kodev picks the platform; GOOS/GOARCH stay unset.
-  return { ...env, GOTOOLCHAIN: 'local', GOENV: 'off', CGO_ENABLED: '0', GOCACHE: gocache };
 }
 
 /** Binds 127.0.0.1:0 and returns the port the kernel picked, after closing it. */
@@ -150,45 +95,23 @@ async function startRegistry(dir) {
         http: { addr: host, secret: 'kodev-push-bench' },
       }),
     );
-    const child = execa(registryBin, ['serve', configFile], {
-      stdin: 'ignore',
-      stdout: { file: logFile, append: true },
-      stderr: { file: logFile, append: true },
-      // REGISTRY_* variables would override the config file.
-      extendEnv: false,
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-      reject: false,
-      cleanup: true,
+    // REGISTRY_* variables would override the config file; startDaemon passes only PATH.
+    const started = await startDaemon(registryBin, ['serve', configFile], {
+      logFile,
+      ready: async () =>
+        (await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(2_000) })
+          .then(async (res) => (await res.body?.cancel(), res.status))
+          .catch(() => 0)) === 200,
+      readyMs: REGISTRY_READY_MS,
+      pollMs: 100,
+      graceMs: STOP_GRACE_MS,
+      signal: abort.signal,
     });
-    let exited = false;
-    const exit = child.then(() => (exited = true));
-    const stop = async () => {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const timer = new AbortController();
-      const graceful = await Promise.race([
-        exit,
-        sleep(STOP_GRACE_MS, false, { signal: timer.signal }).catch(() => false),
-      ]);
-      timer.abort();
-      if (!graceful) {
-        child.kill('SIGKILL');
-        await exit;
-      }
-    };
-    const deadline = Date.now() + REGISTRY_READY_MS;
-    while (!exited && Date.now() < deadline && !abort.signal.aborted) {
-      const status = await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(2_000) })
-        .then(async (res) => (await res.body?.cancel(), res.status))
-        .catch(() => 0);
-      if (status === 200) return { host, logFile, stop };
-      await sleep(100);
-    }
-    await stop();
-    if (abort.signal.aborted) throw abort.signal.reason;
-    const log = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-20).join('\n');
-    if (!log.includes('address already in use') || attempt === 3)
-      fail(`docker-registry did not answer GET http://${host}/v2/ within ${REGISTRY_READY_MS} ms:\n${log}`);
+    if (started.ready) return { host, logFile, stop: started.stop };
+    if (!started.log.includes('address already in use') || attempt === 3)
+      fail(
+        `docker-registry did not answer GET http://${host}/v2/ within ${REGISTRY_READY_MS} ms:\n${started.log}`,
+      );
   }
 }
 
@@ -227,27 +150,14 @@ async function makeBase(tmp, label, bytes) {
 }
 
 /** Runs one measured command under GNU time; returns wall seconds, peak RSS (KiB) and its output. */
-async function measure([command, args, env], tmp) {
-  abort.signal.throwIfAborted();
-  const timeFile = path.join(tmp, 'time-out');
-  const start = process.hrtime.bigint();
-  const result = await execa(gnuTime, ['-f', '%M', '-o', timeFile, command, ...args], {
-    cwd: exampleDir,
+function measureSpec([command, args, env], tmp) {
+  return measure(command, args, {
     env,
-    extendEnv: false,
-    reject: false,
-    timeout: COMMAND_TIMEOUT_MS,
-    cancelSignal: abort.signal,
+    tmp,
+    signal: abort.signal,
+    failure: (cmd, argv, result) =>
+      `${cmd} ${argv.join(' ')} failed (${result.shortMessage ?? result.exitCode}):\n${result.stderr}`,
   });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (abort.signal.aborted) throw abort.signal.reason;
-  if (result.exitCode !== 0)
-    fail(
-      `${command} ${args.join(' ')} failed (${result.shortMessage ?? result.exitCode}):\n${result.stderr}`,
-    );
-  // time writes "Command exited with non-zero status" before %M on failure; the last line is %M.
-  const lines = (await readFile(timeFile, 'utf8')).trim().split('\n');
-  return { seconds, peakRssKiB: Number(lines.at(-1)), stdout: result.stdout, stderr: result.stderr };
 }
 
 /** The commands compared. Each returns [command, args, env] for /usr/bin/time to run. */
@@ -293,12 +203,13 @@ function commands(registry, baseEnv, tmp) {
 async function runOnce(prepare, tmp, label) {
   const [spec, cleanup] = await prepare();
   try {
-    const sample = await measure(spec, tmp);
+    const sample = await measureSpec(spec, tmp);
     const blobs = /blobs: (\d+) uploaded, (\d+) mounted, (\d+) already there/.exec(sample.stderr);
     const pushed = /@(sha256:[0-9a-f]{64})\s*$/.exec(sample.stdout);
-    console.error(
-      `  ${label}: ${sample.seconds.toFixed(2)} s, ${mib(sample.peakRssKiB).toFixed(0)} MiB` +
-        (blobs ? ` (blobs: ${blobs[1]} uploaded, ${blobs[2]} mounted, ${blobs[3]} already there)` : ''),
+    logSample(
+      label,
+      sample,
+      blobs ? ` (blobs: ${blobs[1]} uploaded, ${blobs[2]} mounted, ${blobs[3]} already there)` : '',
     );
     return {
       seconds: sample.seconds,
@@ -327,36 +238,21 @@ async function kodevLayout(cmds, base, tmp, label) {
   return { dir, name: match[1], digest: match[2] };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
-
 /**
  * Runs `rounds` rounds of the sides (name -> round -> prepared command), reversing their order
  * every other round so drift (page cache, neighbours) hits all sides alike.
  */
 async function runRounds(name, rounds, sides, tmp) {
-  const samples = Object.fromEntries(Object.keys(sides).map((side) => [side, []]));
-  for (let r = 1; r <= rounds; r++) {
-    const order = r % 2 === 1 ? Object.keys(sides) : Object.keys(sides).reverse();
-    for (const side of order) {
-      const sample = await runOnce(sides[side](r), tmp, `${name} ${side} round ${r}/${rounds}`);
-      delete sample.stdout;
-      samples[side].push(sample);
-    }
-  }
-  const summary = (xs) =>
-    xs && {
-      medianSeconds: median(xs.map((s) => s.seconds)),
-      peakRssMiB: mib(Math.max(...xs.map((s) => s.peakRssKiB))),
-    };
+  const samples = await alternateRounds(Object.keys(sides), rounds, async (side, r) => {
+    const sample = await runOnce(sides[side](r), tmp, `${name} ${side} round ${r}/${rounds}`);
+    delete sample.stdout;
+    return sample;
+  });
   return {
     samples,
-    kodev: summary(samples.kodev),
-    skopeo: summary(samples.skopeo),
-    kodevNoPush: summary(samples.kodevNoPush),
+    kodev: summarize(samples.kodev),
+    skopeo: summarize(samples.skopeo),
+    kodevNoPush: summarize(samples.kodevNoPush),
   };
 }
 
@@ -370,44 +266,30 @@ function checkSameImage(samples, layout, label) {
   return odd.length === 0;
 }
 
-async function machine(env) {
-  const out = async (cmd, args) =>
-    (await execa(cmd, args, { cwd: repoRoot, env, extendEnv: false, reject: false })).stdout.trim();
-  const dirty = (await out('git', ['status', '--porcelain', '--untracked-files=no'])) !== '';
-  return {
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    cores: os.cpus().length,
-    totalMemoryMiB: Math.round(os.totalmem() / MiB),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    go: await out('go', ['version']),
-    skopeo: await out('skopeo', ['--version']),
-    umoci: await out('umoci', ['--version']),
-    registry: await out(registryBin, ['--version']),
-    kodevCommit: (await out('git', ['rev-parse', 'HEAD'])) + (dirty ? ' (with uncommitted changes)' : ''),
-  };
-}
-
 function table(results) {
-  const f = (n, digits = 2) => (n === undefined || n === null ? '–' : n.toFixed(digits));
-  const rows = results.map((r) =>
-    [
-      r.scenario,
-      f(r.kodev.medianSeconds),
-      f(r.skopeo.medianSeconds),
-      f(r.kodevNoPushSeconds),
-      f(r.ratio),
-      f(r.pushOnlySeconds),
-      f(r.kodev.peakRssMiB, 0),
-      f(r.skopeo.peakRssMiB, 0),
-      r.note,
-    ].join(' | '),
-  );
-  return [
-    '| scenario | kodev median (s) | skopeo median (s) | kodev --push=false median (s) | ratio kodev/skopeo | kodev push-only est. (s) | kodev peak RSS (MiB) | skopeo peak RSS (MiB) | note |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...rows.map((row) => `| ${row} |`),
-  ].join('\n');
+  const columns = [
+    { title: 'scenario' },
+    { title: 'kodev median (s)', numeric: true },
+    { title: 'skopeo median (s)', numeric: true },
+    { title: 'kodev --push=false median (s)', numeric: true },
+    { title: 'ratio kodev/skopeo', numeric: true },
+    { title: 'kodev push-only est. (s)', numeric: true },
+    { title: 'kodev peak RSS (MiB)', numeric: true },
+    { title: 'skopeo peak RSS (MiB)', numeric: true },
+    { title: 'note' },
+  ];
+  const rows = results.map((r) => [
+    r.scenario,
+    fmt(r.kodev.medianSeconds),
+    fmt(r.skopeo.medianSeconds),
+    fmt(r.kodevNoPushSeconds),
+    fmt(r.ratio),
+    fmt(r.pushOnlySeconds),
+    fmt(r.kodev.peakRssMiB, 0),
+    fmt(r.skopeo.peakRssMiB, 0),
+    r.note,
+  ]);
+  return markdownTable(columns, rows);
 }
 
 /** Builds the result row of a scenario from its rounds. */
@@ -428,7 +310,7 @@ function result(scenario, description, run, extra) {
 }
 
 async function main() {
-  const rounds = parseRounds(process.argv.slice(2));
+  const rounds = parseRounds(process.argv.slice(2), 3);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'kodev-push-bench-'));
   let registry;
   try {
@@ -439,8 +321,16 @@ async function main() {
     // tsc reports errors on stdout; tool() shows both streams if the build fails, keeping stdout for the table.
     await tool('npm', ['run', '--silent', 'build'], { cwd: repoRoot });
 
-    const env = cleanEnv(path.join(tmp, 'gocache'));
-    const about = await machine(env);
+    // The base images are linux/amd64, so kodev picks the platform; GOOS/GOARCH stay unset.
+    const env = cleanEnv({ dropKeys: ['KOCACHE'], set: { GOCACHE: path.join(tmp, 'gocache') } });
+    const about = await describeMachine(env, {
+      reject: false,
+      versions: [
+        ['skopeo', 'skopeo', ['--version']],
+        ['umoci', 'umoci', ['--version']],
+        ['registry', registryBin, ['--version']],
+      ],
+    });
     console.error(
       `push-bench: ${rounds} rounds per scenario on ${about.cpu} (${about.cores} cores), ${about.go}`,
     );
@@ -532,26 +422,12 @@ async function main() {
         ' process of each command (for kodev: node, go, compile or link), the maximum over the rounds.',
     );
 
-    const date = new Date()
-      .toISOString()
-      .replace(/\.\d+Z$/, 'Z')
-      .replaceAll(':', '-');
-    const file = path.join(repoRoot, 'bench', 'results', `push-${date}.json`);
-    await mkdir(path.dirname(file), { recursive: true });
     const bases = { small: small.layerBytes, big: big.layerBytes };
-    const record = { date: new Date().toISOString(), rounds, machine: about, baseLayerBytes: bases, results };
-    await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
-    console.error(`push-bench: wrote ${path.relative(repoRoot, file)}`);
+    await writeRecord('push', { rounds, machine: about, baseLayerBytes: bases, results });
   } finally {
     await registry?.stop();
     await rm(tmp, { recursive: true, force: true, maxRetries: 3 });
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  if (!(error instanceof BenchError)) throw error;
-  console.error(`push-bench: ${error.message}`);
-  process.exitCode = abort.signal.aborted ? 130 : 1;
-}
+await runMain('push-bench', main, abort);

@@ -4,13 +4,12 @@
  * `-t` tag. An image the daemon already holds is only tagged, not sent again.
  */
 import type { BuildResult } from '../build/builder.js';
+import { childForPlatform } from './daemon-platform.js';
 import { dockerArchiveStream } from '../oci/docker-archive-stream.js';
 import type { EngineClient } from '../docker/engine.js';
 import type { EnginePlatform } from '../docker/host.js';
-import { UserError } from '../errors.js';
 import { digestHex } from '../oci/digest.js';
 import type { Image, ImageIndex } from '../oci/image.js';
-import { formatPlatform } from '../oci/platform.js';
 import { imageName, type NamingStrategy } from './naming.js';
 import type { Publisher } from './publisher.js';
 
@@ -72,22 +71,12 @@ export class DaemonPublisher implements Publisher {
   /** A daemon holds single-platform images: the index child for the daemon's own platform. */
   private async pickChild(importPath: string, index: ImageIndex): Promise<Image> {
     this.platform ??= this.o.engine.info();
-    const want = await this.platform;
-    const child = index.children.find(({ descriptor: { platform: p } }) => {
-      if (!p || p.os !== want.os || p.architecture !== want.architecture) return false;
-      return !want.variant || !p.variant || p.variant === want.variant;
-    });
-    if (child) return child.image;
-    const built = index.children
-      .map((c) => (c.descriptor.platform ? formatPlatform(c.descriptor.platform) : 'unknown'))
-      .filter((p) => !p.startsWith('unknown/'))
-      .join(', ');
-    const daemon = formatPlatform(want);
-    throw new UserError(
-      `${importPath} was built for ${built || 'no known platform'}, but the Docker daemon at ${this.o.engine.host.address} runs ${daemon}`,
-      {
-        hint: `add ${daemon} to --platform (or set it in defaultPlatforms) to load the image into this daemon`,
-      },
+    return childForPlatform(
+      importPath,
+      index,
+      await this.platform,
+      `the Docker daemon at ${this.o.engine.host.address}`,
+      'this daemon',
     );
   }
 }

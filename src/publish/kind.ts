@@ -12,6 +12,7 @@
  */
 import { Readable } from 'node:stream';
 import type { BuildResult } from '../build/builder.js';
+import { childForPlatform } from './daemon-platform.js';
 import { dockerArchiveStream } from '../oci/docker-archive-stream.js';
 import type { EngineClient } from '../docker/engine.js';
 import { type EngineLine, execWithStdin, type ExecResult, openEngineLine } from '../docker/exec.js';
@@ -19,7 +20,6 @@ import { DEFAULT_KIND_CLUSTER, type KindNode, listKindNodes } from '../docker/ki
 import { UsageError, UserError } from '../errors.js';
 import { digestHex } from '../oci/digest.js';
 import type { Image, ImageIndex } from '../oci/image.js';
-import { formatPlatform } from '../oci/platform.js';
 import type { Env } from '../system/env.js';
 import { imageName, type NamingStrategy } from './naming.js';
 import type { Publisher } from './publisher.js';
@@ -182,20 +182,12 @@ export class KindPublisher implements Publisher {
 
   /** The index child for the daemon's (and so the nodes') platform. */
   private async pickChild(importPath: string, index: ImageIndex): Promise<Image> {
-    const want = await this.o.engine.info();
-    const child = index.children.find(({ descriptor: { platform: p } }) => {
-      if (!p || p.os !== want.os || p.architecture !== want.architecture) return false;
-      return !want.variant || !p.variant || p.variant === want.variant;
-    });
-    if (child) return child.image;
-    const built = index.children
-      .map((c) => (c.descriptor.platform ? formatPlatform(c.descriptor.platform) : 'unknown'))
-      .filter((p) => !p.startsWith('unknown'))
-      .join(', ');
-    const nodes = formatPlatform(want);
-    throw new UserError(
-      `${importPath} was built for ${built || 'no known platform'}, but the kind nodes at ${this.o.engine.host.address} run ${nodes}`,
-      { hint: `add ${nodes} to --platform (or set it in defaultPlatforms) to load the image into kind` },
+    return childForPlatform(
+      importPath,
+      index,
+      await this.o.engine.info(),
+      `the kind nodes at ${this.o.engine.host.address}`,
+      'kind',
     );
   }
 }
