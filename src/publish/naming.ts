@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
+import { COMPONENT, TAG } from '../registry/reference.js';
 
 /** How to name images. */
 export type NamingStrategy = 'md5' | 'base' | 'preserve' | 'bare';
@@ -24,10 +25,8 @@ export function imageName(repo: string, importPath: string, strategy: NamingStra
   }
 }
 
-const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DOMAIN =
   /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
 
 /** Checks a repository (`KO_DOCKER_REPO`) against the reference grammar. */
 export function validateRepository(repo: string, source: string): void {

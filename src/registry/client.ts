@@ -10,7 +10,7 @@ import { sha256Digest } from '../oci/digest.js';
 import { MediaType } from '../oci/types.js';
 import { verifyingStream } from '../oci/verify-stream.js';
 import { type CredentialSource, header, RegistryAuth } from './auth.js';
-import { allowsHttp } from './reference.js';
+import { registryBaseUrl } from './reference.js';
 import {
   type HttpRequest,
   type HttpResponse,
@@ -51,8 +51,6 @@ export interface RegistryClientOptions {
   log?: (message: string) => void;
   /** Whole-upload restarts after a failed PATCH/PUT (default 3). */
   uploadAttempts?: number;
-  /** Host serving the API when it differs from the registry's name (Docker Hub). */
-  apiHost?: string;
 }
 
 /** A client for one registry host. */
@@ -64,7 +62,7 @@ export class RegistryClient {
     readonly registry: string,
     private readonly o: RegistryClientOptions,
   ) {
-    this.baseUrl = `${allowsHttp(registry, o.insecure) ? 'http' : 'https'}://${o.apiHost ?? registry}`;
+    this.baseUrl = registryBaseUrl(registry, o.insecure);
     this.auth = new RegistryAuth(registry, this.baseUrl, o.transport, o.credentials);
   }
 

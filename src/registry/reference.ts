@@ -16,8 +16,10 @@ export interface ImageRef {
   digest?: string;
 }
 
-const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
+/** One path component of a repository name (the distribution reference grammar). */
+export const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+/** A tag: up to 128 word characters, dots and dashes, not starting with `.` or `-`. */
+export const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** Splits `registry/path` into registry and repository, applying Docker Hub defaults. */
@@ -78,6 +80,12 @@ export function formatReference(ref: ImageRef): string {
 /** The tag or digest to ask the registry for. */
 export function referenceTarget(ref: ImageRef): string {
   return ref.digest ?? ref.tag ?? 'latest';
+}
+
+/** Where a registry's API lives: http or https, and Docker Hub's API host, which differs from its name. */
+export function registryBaseUrl(registry: string, insecure: boolean): string {
+  const host = registry === DOCKER_HUB ? 'registry-1.docker.io' : registry;
+  return `${allowsHttp(registry, insecure) ? 'http' : 'https'}://${host}`;
 }
 
 /**

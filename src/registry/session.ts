@@ -8,7 +8,7 @@ import type { Artifact } from '../oci/image.js';
 import type { CredentialSource } from './auth.js';
 import { RegistryClient } from './client.js';
 import { pullArtifact } from './pull.js';
-import { DOCKER_HUB, formatReference, parseReference } from './reference.js';
+import { formatReference, parseReference } from './reference.js';
 import { Transport, type TransportOptions } from './transport.js';
 
 /** Options for a registry session. */
@@ -36,8 +36,6 @@ export class RegistrySession {
         credentials: this.o.credentials,
         insecure: this.o.insecure,
         ...(this.o.log ? { log: this.o.log } : {}),
-        // Docker Hub's API is not served where its images are named.
-        ...(registry === DOCKER_HUB ? { apiHost: 'registry-1.docker.io' } : {}),
       });
       this.clients.set(registry, c);
     }

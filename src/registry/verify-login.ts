@@ -2,7 +2,7 @@
 import { UserError } from '../errors.js';
 import { RegistryAuth } from './auth.js';
 import type { Credential } from './credentials.js';
-import { allowsHttp, DOCKER_HUB } from './reference.js';
+import { registryBaseUrl } from './reference.js';
 import type { Transport } from './transport.js';
 
 /** Resolves when the registry accepts the credential; throws a UserError naming the registry otherwise. */
@@ -12,8 +12,7 @@ export async function verifyLogin(
   transport: Transport,
   insecure: boolean,
 ): Promise<void> {
-  const host = registry === DOCKER_HUB ? 'registry-1.docker.io' : registry;
-  const baseUrl = `${allowsHttp(registry, insecure) ? 'http' : 'https'}://${host}`;
+  const baseUrl = registryBaseUrl(registry, insecure);
   const auth = new RegistryAuth(registry, baseUrl, transport, async () => cred);
   const authorization = await auth.header([]);
   const res = await transport.send({
