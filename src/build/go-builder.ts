@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import { type GoTool, goBuild, goVersionM } from '../gotool/go.js';
 import type { MainPackage, MainPackageResolver } from '../gotool/main-package.js';
 import { type Artifact, assembleImage, assembleIndex, type Image } from '../oci/image.js';
-import { formatPlatform, PlatformMatcher, parsePlatform } from '../oci/platform.js';
+import { formatPlatform, PlatformMatcher } from '../oci/platform.js';
 import { type Descriptor, MediaType, type Platform } from '../oci/types.js';
 import type { LayerCache } from '../cache/layer-cache.js';
 import type { RenderedSbom } from '../sbom/index.js';
@@ -286,10 +286,4 @@ function childDescriptor(d: Descriptor): Omit<Descriptor, 'digest' | 'size'> {
   if (d.annotations) out.annotations = d.annotations;
   if (d.urls) out.urls = d.urls;
   return out;
-}
-
-/** Parses the platform strings once so bad input fails before any build. */
-export function validatePlatforms(spec: readonly string[]): void {
-  if (spec[0] === 'all') return;
-  for (const s of spec) parsePlatform(s);
 }

@@ -6,15 +6,14 @@
  * it to pipe images into `ctr` inside kind nodes.
  *
  * `EngineClient` has no exec or raw calls, so this file also holds a minimal
- * second connection to the same daemon (`openEngineLine`), built the way
- * engine.ts builds its own.
+ * second connection to the same daemon (`openEngineLine`), on the same
+ * Agent engine.ts uses (`engineAgent`).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher, upgrade } from 'undici';
+import { type Agent, type Dispatcher, upgrade } from 'undici';
 import { UserError } from '../errors.js';
+import { engineAgent } from './agent.js';
 import { EngineError } from './engine.js';
 import type { DockerHost } from './host.js';
 
@@ -278,23 +277,7 @@ class HttpEngineLine implements EngineLine {
   }
 
   private dispatcher(): Promise<Agent> {
-    this.agent ??= makeAgent(this.engine.host);
+    this.agent ??= engineAgent(this.engine.host);
     return this.agent;
   }
-}
-
-/** The same connection engine.ts makes: a unix socket, plain TCP, or TCP with the DOCKER_CERT_PATH certs. */
-async function makeAgent(host: DockerHost): Promise<Agent> {
-  if (host.socketPath) return new Agent({ connect: { socketPath: host.socketPath } });
-  const dir = host.certPath;
-  if (dir === undefined) return new Agent();
-  const read = (file: string) =>
-    readFile(join(dir, file)).catch((err: unknown) => {
-      throw new UserError(`DOCKER_CERT_PATH: cannot read ${join(dir, file)}`, {
-        hint: 'DOCKER_TLS_VERIFY is set, so kodev needs ca.pem, cert.pem and key.pem there',
-        cause: err,
-      });
-    });
-  const [ca, cert, key] = await Promise.all([read('ca.pem'), read('cert.pem'), read('key.pem')]);
-  return new Agent({ connect: { ca, cert, key } });
 }

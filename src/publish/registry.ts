@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import type { BuildResult } from '../build/builder.js';
-import type { Image } from '../oci/image.js';
+import { type Image, memoryBlob } from '../oci/image.js';
 import type { BlobPushOutcome, RegistryClient } from '../registry/client.js';
 import { splitRepository } from '../registry/reference.js';
 import { imageName, type NamingStrategy } from './naming.js';
@@ -66,11 +66,7 @@ export class RegistryPublisher implements Publisher {
     image: Image,
     counts: Record<BlobPushOutcome, number>,
   ): Promise<void> {
-    const config = {
-      digest: image.manifest.config.digest,
-      size: image.configBytes.byteLength,
-      open: async () => (await import('node:stream')).Readable.from([image.configBytes]),
-    };
+    const config = memoryBlob(image.configBytes);
     const jobs = [
       ...image.layers.map((l) => {
         const from =

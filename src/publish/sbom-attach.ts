@@ -4,9 +4,9 @@
  * when the registry serves the OCI referrers API, also as an OCI referrer
  * whose `subject` is the image.
  */
-import { Readable } from 'node:stream';
 import type { BuildResult } from '../build/builder.js';
 import { canonicalJson, sha256Digest } from '../oci/digest.js';
+import { memoryBlob } from '../oci/image.js';
 import type { Descriptor } from '../oci/types.js';
 import { MediaType } from '../oci/types.js';
 import type { RegistryClient } from '../registry/client.js';
@@ -62,24 +62,20 @@ function subjectsOf(result: BuildResult): Map<string, Descriptor> {
   return out;
 }
 
-function blob(data: Buffer) {
-  return { digest: sha256Digest(data), size: data.byteLength, open: async () => Readable.from([data]) };
-}
-
 async function pushCosignSbom(
   client: RegistryClient,
   repository: string,
   subjectDigest: string,
   sbom: RenderedSbom,
 ): Promise<void> {
-  const layer = blob(sbom.bytes);
+  const layer = memoryBlob(sbom.bytes);
   const configBytes = canonicalJson({
     architecture: '',
     os: '',
     config: {},
     rootfs: { type: 'layers', diff_ids: [layer.digest] },
   });
-  const config = blob(configBytes);
+  const config = memoryBlob(configBytes);
   await client.pushBlob(repository, layer);
   await client.pushBlob(repository, config);
   const manifest = canonicalJson({
@@ -102,8 +98,8 @@ async function pushReferrer(
   subject: Descriptor,
   sbom: RenderedSbom,
 ): Promise<void> {
-  const layer = blob(sbom.bytes);
-  const empty = blob(EMPTY_JSON);
+  const layer = memoryBlob(sbom.bytes);
+  const empty = memoryBlob(EMPTY_JSON);
   await client.pushBlob(repository, layer);
   await client.pushBlob(repository, empty);
   const manifest = canonicalJson({
