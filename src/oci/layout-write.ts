@@ -4,7 +4,7 @@
  * leaves an entry pointing at missing content.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { digestHex } from './digest.js';
@@ -60,7 +60,13 @@ async function writeImageBlobs(dir: string, image: Image): Promise<void> {
     // Layers are streamed to disk: a large base layer is never held in memory.
     const path = join(dir, 'blobs', 'sha256', digestHex(layer.blob.digest));
     const tmp = `${path}.${process.pid}.tmp`;
-    await pipeline(await layer.blob.open(), createWriteStream(tmp));
+    try {
+      await pipeline(await layer.blob.open(), createWriteStream(tmp));
+    } catch (err) {
+      // A layer that fails its digest check (or its source) leaves nothing behind.
+      await rm(tmp, { force: true });
+      throw err;
+    }
     await rename(tmp, path);
   }
   await writeBlob(dir, image.manifest.config.digest, image.configBytes);

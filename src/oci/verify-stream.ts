@@ -1,10 +1,16 @@
 /** A pass-through stream that fails at the end when the bytes do not match their digest and size. */
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { UserError } from '../errors.js';
 
-/** Error raised by `verifyingStream` when content does not match. */
-export class DigestMismatchError extends Error {
+/** Error raised by `verifyingStream` when content does not match: corrupt or altered content, reported to the user. */
+export class DigestMismatchError extends UserError {
   override name = 'DigestMismatchError';
+  constructor(message: string) {
+    super(message, {
+      hint: 'the content was altered or cut short in storage or in transit; fetch or copy it again',
+    });
+  }
 }
 
 /** Returns a Transform that hashes what passes through and errors on a digest or size mismatch. */

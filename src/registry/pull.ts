@@ -3,10 +3,8 @@
  * and configs are small and verified (and cached by digest); layers stay in
  * the registry until an output needs them, then stream from it.
  */
-import { UserError } from '../errors.js';
 import type { ContentCache } from '../cache/content-cache.js';
-import { sha256Digest } from '../oci/digest.js';
-import type { Artifact, Image } from '../oci/image.js';
+import { type Artifact, type Image, readAll } from '../oci/image.js';
 import {
   type ConfigFile,
   type Descriptor,
@@ -71,11 +69,7 @@ async function pullImage(
         size: d.size,
         source: { registry: client.registry, repository: repo },
         open: () => client.openBlob(repo, d.digest, d.size),
-        read: async () => {
-          const chunks: Buffer[] = [];
-          for await (const c of await client.openBlob(repo, d.digest, d.size)) chunks.push(c as Buffer);
-          return Buffer.concat(chunks);
-        },
+        read: async () => readAll(await client.openBlob(repo, d.digest, d.size)),
       },
     })),
   };
@@ -104,11 +98,8 @@ async function smallBlob(
 ): Promise<Buffer> {
   const hit = await cache?.get(digest);
   if (hit) return hit;
-  const chunks: Buffer[] = [];
-  for await (const c of await client.openBlob(repo, digest)) chunks.push(c as Buffer);
-  const data = Buffer.concat(chunks);
-  if (sha256Digest(data) !== digest)
-    throw new UserError(`registry ${client.registry}: config ${digest} does not match its digest`);
+  // openBlob checks the digest as the bytes arrive.
+  const data = await readAll(await client.openBlob(repo, digest));
   await cache?.put(digest, data);
   return data;
 }

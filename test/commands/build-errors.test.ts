@@ -3,7 +3,7 @@
  * message that says what and where, print nothing on stdout, and leave no
  * output behind.
  */
-import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeMultiArchBase, makeOciBase } from '../helpers/base-images.js';
@@ -271,5 +271,35 @@ describe('failures that happen after some work is done leave nothing behind', ()
     });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/has no platform matching linux\/s390x \(it has linux\/amd64, linux\/arm64\)/);
+  });
+
+  it('a base layer corrupted on disk is caught by its digest while the output is written', async () => {
+    const base = await makeOciBase(join(work, 'corrupt-base'), { tag: 'corrupt' });
+    const index = JSON.parse(
+      await readFile(join(base.layout, 'blobs/sha256', base.digest.slice(7)), 'utf8'),
+    ) as {
+      layers: { digest: string; size: number }[];
+    };
+    const layer = index.layers[0];
+    if (!layer) throw new Error('the umoci base has no layer');
+    // Same size, different bytes: only the digest check can notice.
+    await writeFile(join(base.layout, 'blobs/sha256', layer.digest.slice(7)), Buffer.alloc(layer.size, 0x41));
+    const out = join(work, 'layout-from-corrupt');
+    const r = await runKodev(['build', './cmd/hello', '--push=false', '--oci-layout-path', out], {
+      cwd: example,
+      env: { KO_DEFAULTBASEIMAGE: base.ref },
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^Error: OCI layout .*: blob ${layer.digest}: content has digest sha256:[a-f0-9]{64}, expected ${layer.digest}; the content was altered`,
+        'm',
+      ),
+    );
+    expect(r.stderr).not.toMatch(/internal error/);
+    // No index entry names the image, and no partial blob is left in the output.
+    await expect(readFile(join(out, 'index.json'))).rejects.toThrow(/ENOENT/);
+    expect((await readdir(join(out, 'blobs/sha256'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
