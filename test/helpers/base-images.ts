@@ -24,11 +24,11 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { INSTALL_HINT } from './processes.js';
 
 /** Debian's statically linked busybox (package busybox-static), copied into every base image. */
 export const BUSYBOX = '/bin/busybox';
 
-const INSTALL_HINT = 'run scripts/install-test-deps.sh to install the test dependencies';
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const DEFAULT_PATH = 'PATH=/usr/local/bin:/usr/bin:/bin';

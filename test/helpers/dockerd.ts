@@ -4,12 +4,12 @@
  * bridge, so it needs no kernel overlay support, touches no host networking
  * and never meets the host's own daemon. Containers run with --network=none.
  */
-import { constants } from 'node:fs';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
+import { logTail, requireExecutable, supervise } from './processes.js';
 
 /** Debian's daemon binary (package docker.io). */
 export const DOCKERD_BIN = '/usr/sbin/dockerd';
@@ -21,7 +21,6 @@ export const DOCKERD_BIN = '/usr/sbin/dockerd';
  */
 export const DOCKER_BIN = '/usr/bin/docker';
 
-const INSTALL_HINT = 'run scripts/install-test-deps.sh to install the test dependencies';
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 20_000;
 // sun_path is 108 bytes on Linux; leave room for the NUL and for safety.
@@ -85,29 +84,13 @@ export async function startDockerd(options: StartDockerdOptions = {}): Promise<D
       cleanup: true,
     },
   );
-  let exited = false;
-  const exit = child.then((result) => {
-    exited = true;
-    return result;
-  });
+  const proc = supervise(child);
+  const exit = proc.exit;
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      if (!exited) {
-        child.kill('SIGTERM');
-        const timer = new AbortController();
-        const graceful = await Promise.race([
-          exit.then(() => true),
-          sleep(STOP_GRACE_MS, false, { signal: timer.signal }).catch(() => false),
-        ]);
-        // A pending timer would keep the test runner from exiting.
-        timer.abort();
-        if (!graceful) {
-          child.kill('SIGKILL');
-          await exit;
-        }
-      }
+      await proc.terminate(STOP_GRACE_MS);
       // dockerd normally stops its containerd; after a SIGKILL it may not have.
       await killOwnContainerd(
         join(execRoot, 'containerd', 'containerd.pid'),
@@ -122,8 +105,8 @@ export async function startDockerd(options: StartDockerdOptions = {}): Promise<D
   const deadline = Date.now() + (options.readyTimeoutMs ?? READY_TIMEOUT_MS);
   let lastError = '';
   for (;;) {
-    if (exited) {
-      const log = await logTail(logFile);
+    if (proc.exited()) {
+      const log = await logTail(logFile, 'dockerd');
       const { exitCode, signal } = await exit;
       await stop();
       throw new Error(
@@ -138,7 +121,7 @@ export async function startDockerd(options: StartDockerdOptions = {}): Promise<D
     if (probe.exitCode === 0) break;
     lastError = String(probe.stderr).trim();
     if (Date.now() > deadline) {
-      const log = await logTail(logFile);
+      const log = await logTail(logFile, 'dockerd');
       await stop();
       throw new Error(
         `dockerd did not answer \`docker -H ${host} info\` within ${options.readyTimeoutMs ?? READY_TIMEOUT_MS} ms.\n` +
@@ -196,19 +179,6 @@ function shortTmpdir(): string {
   const dir = tmpdir();
   // mkdtemp adds 'kodev-dockerd-' + 6 chars, then '/docker.sock'.
   return dir.length + '/kodev-dockerd-XXXXXX/docker.sock'.length <= MAX_SOCKET_PATH ? dir : '/tmp';
-}
-
-async function requireExecutable(path: string): Promise<void> {
-  try {
-    await access(path, constants.X_OK);
-  } catch (err) {
-    throw new Error(`${path} is missing: ${INSTALL_HINT}`, { cause: err });
-  }
-}
-
-async function logTail(file: string, lines = 40): Promise<string> {
-  const text = (await readFile(file, 'utf8').catch(() => '')).trimEnd();
-  return text === '' ? '(dockerd wrote nothing)' : text.split('\n').slice(-lines).join('\n');
 }
 
 /** SIGKILLs the process in a pid file, only if it is still the containerd that this dockerd started. */

@@ -21,13 +21,13 @@
  * - A PUT whose Content-Type is application/x-www-form-urlencoded has its body
  *   eaten by Go's form parsing (DIGEST_INVALID): send application/octet-stream.
  */
-import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
+import { logTail, requireExecutable, supervise } from './processes.js';
 import { stringify } from 'yaml';
 import type { TokenServer } from './token-server.js';
 
@@ -40,7 +40,6 @@ export const HTPASSWD_BIN = '/usr/bin/htpasswd';
 /** The account a registry with authentication has unless `users` says otherwise. */
 export const DEFAULT_USERS: Readonly<Record<string, string>> = { kodev: 'sekret-pass' };
 
-const INSTALL_HINT = 'run scripts/install-test-deps.sh to install the test dependencies';
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
 const START_ATTEMPTS = 3;
@@ -124,28 +123,11 @@ async function startOnce(dir: string, auth: Record<string, unknown> | undefined)
     // Kill the registry if the test runner exits without calling stop().
     cleanup: true,
   });
-  let exited = false;
-  const exit = child.then((result) => {
-    exited = true;
-    return result;
-  });
+  const proc = supervise(child);
+  const exit = proc.exit;
 
   let stopping: Promise<void> | undefined;
-  const kill = async (): Promise<void> => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const timer = new AbortController();
-    const graceful = await Promise.race([
-      exit.then(() => true),
-      sleep(STOP_GRACE_MS, false, { signal: timer.signal }).catch(() => false),
-    ]);
-    // A pending timer would keep the test runner from exiting.
-    timer.abort();
-    if (!graceful) {
-      child.kill('SIGKILL');
-      await exit;
-    }
-  };
+  const kill = () => proc.terminate(STOP_GRACE_MS);
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       await kill();
@@ -157,8 +139,8 @@ async function startOnce(dir: string, auth: Record<string, unknown> | undefined)
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError = '';
   for (;;) {
-    if (exited) {
-      const log = await logTail(logFile);
+    if (proc.exited()) {
+      const log = await logTail(logFile, 'docker-registry');
       const { exitCode } = await exit;
       return {
         ok: false,
@@ -174,7 +156,7 @@ async function startOnce(dir: string, auth: Record<string, unknown> | undefined)
     if (status !== 0) lastError = `GET /v2/ answered ${status}`;
     if (Date.now() > deadline) {
       await kill();
-      const log = await logTail(logFile);
+      const log = await logTail(logFile, 'docker-registry');
       return {
         ok: false,
         portTaken: false,
@@ -234,17 +216,4 @@ async function probe(url: string): Promise<number> {
   const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
   await response.body?.cancel();
   return response.status;
-}
-
-async function requireExecutable(path: string): Promise<void> {
-  try {
-    await access(path, constants.X_OK);
-  } catch (err) {
-    throw new Error(`${path} is missing: ${INSTALL_HINT}`, { cause: err });
-  }
-}
-
-async function logTail(file: string, lines = 40): Promise<string> {
-  const text = (await readFile(file, 'utf8').catch(() => '')).trimEnd();
-  return text === '' ? '(docker-registry wrote nothing)' : text.split('\n').slice(-lines).join('\n');
 }

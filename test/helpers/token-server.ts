@@ -16,8 +16,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { INSTALL_HINT } from './processes.js';
 
-const INSTALL_HINT = 'run scripts/install-test-deps.sh to install the test dependencies';
 const MAX_FORM_BYTES = 64 * 1024;
 const GRANTABLE = new Set(['pull', 'push', 'delete', '*']);
 
