@@ -1,39 +1,9 @@
 /** `kodev build`: import paths in, image references out (one per line, in argument order). */
-import { writeFile } from 'node:fs/promises';
-import { BaseResolver } from '../build/base.js';
-import { ContentCache, cacheDir } from '../cache/content-cache.js';
-import { LayerCache } from '../cache/layer-cache.js';
-import { buildAll } from '../build/build-all.js';
-import { GoBuilder } from '../build/go-builder.js';
-import { SbomRecorder } from '../build/sbom-recorder.js';
-import { kodevVersion } from '../version.js';
-import { gitTemplateData } from '../config/git-info.js';
-import { loadConfig } from '../config/load.js';
-import { EMPTY_GIT_INFO, renderTemplate } from '../config/template.js';
-import type { KodevConfig } from '../config/types.js';
-import { UsageError, UserError } from '../errors.js';
-import { goTool } from '../gotool/go.js';
-import { MainPackageResolver } from '../gotool/main-package.js';
-import { goArchFromNode } from '../oci/platform.js';
-import {
-  type BuildFlags,
-  checkPlatforms,
-  checkSbomFormat,
-  parseKeyValues,
-} from '../options/build-options.js';
-import { type PublishFlags, resolvePublishOptions } from '../options/publish-options.js';
-import { makePublisher } from '../publish/factory.js';
-import { connectEngine, type EngineClient } from '../docker/engine.js';
-import { readDaemonImage } from '../docker/read-image.js';
-import { kindOptionsFromEnv } from '../publish/kind.js';
-import { publishAll } from '../publish/publish-all.js';
-import { attachSboms } from '../publish/sbom-attach.js';
-import { resolveCredential } from '../registry/credentials.js';
-import { RegistrySession } from '../registry/session.js';
+import { UsageError } from '../errors.js';
 import type { CommandContext } from './context.js';
+import { type BuildCommandFlags, openBuildPipeline } from './pipeline.js';
 
-/** All flags of `kodev build`. */
-export type BuildCommandFlags = BuildFlags & PublishFlags;
+export type { BuildCommandFlags } from './pipeline.js';
 
 /** Runs a build and returns the printed references. */
 export async function buildCommand(
@@ -45,102 +15,10 @@ export async function buildCommand(
     throw new UsageError('kodev build needs at least one import path', {
       hint: 'e.g. kodev build ./cmd/app',
     });
-  if (flags.platform?.length) checkPlatforms(flags.platform);
-  const sbomFormat = checkSbomFormat(flags.sbom);
-  const publish = resolvePublishOptions(flags, ctx.env);
-  const config = await loadConfig({ cwd: ctx.cwd, env: ctx.env });
-  const platforms = flags.platform?.length
-    ? flags.platform
-    : config.defaultPlatforms.length
-      ? config.defaultPlatforms
-      : [`linux/${goArchFromNode(ctx.hostArch)}`];
-  checkPlatforms(platforms);
-  const go = goTool(ctx.env);
-  const log = (m: string) => ctx.stderr(`${m}\n`);
-  const cache = new ContentCache(cacheDir(ctx.env, ctx.homeDir));
-  let daemon: EngineClient | undefined;
-  const engine = () => (daemon ??= connectEngine(ctx.env));
-  const session = new RegistrySession({
-    credentials: (registry) =>
-      resolveCredential(registry, { env: ctx.env, homeDir: ctx.homeDir, signal: ctx.signal }),
-    insecure: flags.insecureRegistry,
-    cache,
-    signal: ctx.signal,
-    ...(ctx.verbose ? { log } : {}),
-  });
-  const git = usesGit(config) ? await gitTemplateData(config.baseDir) : EMPTY_GIT_INFO;
-  const date = ctx.now();
-  const templateEnv = { LDFLAGS: '', ...ctx.env };
-  const builder = new GoBuilder({
-    go,
-    config,
-    packages: new MainPackageResolver(go, ctx.cwd, config),
-    bases: new BaseResolver(
-      config,
-      (ref, source) => session.pull(ref, source),
-      (ref) => readDaemonImage(engine(), ref, ctx.tmpDir),
-    ),
-    platforms,
-    disableOptimizations: flags.disableOptimizations,
-    trimpath: true,
-    ...epoch('SOURCE_DATE_EPOCH', ctx.env.SOURCE_DATE_EPOCH, 'sourceDateEpoch'),
-    ...epoch('KO_DATA_DATE_EPOCH', ctx.env.KO_DATA_DATE_EPOCH, 'kodataDateEpoch'),
-    labels: parseKeyValues(flags.imageLabel, '--image-label'),
-    annotations: parseKeyValues(flags.imageAnnotation, '--image-annotation'),
-    ...(flags.imageUser !== undefined ? { user: flags.imageUser } : {}),
-    jobs: flags.jobs,
-    tmpDir: ctx.tmpDir,
-    render: (t) => renderTemplate(t, { env: templateEnv, git, date }),
-    log,
-    layerCache: new LayerCache(cache),
-    sbom: new SbomRecorder({
-      format: sbomFormat,
-      toolName: `kodev-${kodevVersion()}`,
-      ...(flags.sbomDir ? { dir: flags.sbomDir } : {}),
-    }),
-  });
-  const publisher = makePublisher(publish, {
-    registry: {
-      client: (r) => session.client(r),
-      jobs: Math.max(4, flags.jobs),
-      log,
-      afterPush: (client, repository, result) => attachSboms(client, repository, result, log),
-    },
-    engine,
-    kind: kindOptionsFromEnv(ctx.env),
-    log,
-  });
+  const pipeline = await openBuildPipeline(flags, ctx);
   try {
-    const results = await buildAll(builder, refs, ctx.signal);
-    const printed = await publishAll(publisher, results);
-    if (publish.imageRefs) await writeFile(publish.imageRefs, printed.map((r) => `${r}\n`).join(''));
-    return printed;
+    return await pipeline.buildAndPublish(refs);
   } finally {
-    await publisher.dispose?.();
-    await session.close();
-    await daemon?.close();
+    await pipeline.close();
   }
-}
-
-function usesGit(config: KodevConfig): boolean {
-  const all = [
-    ...config.defaultEnv,
-    ...config.defaultFlags,
-    ...config.defaultLdflags,
-    ...config.builds.flatMap((b) => [...(b.env ?? []), ...(b.flags ?? []), ...(b.ldflags ?? [])]),
-  ];
-  return all.some((s) => s.includes('.Git'));
-}
-
-function epoch<K extends string>(
-  name: string,
-  value: string | undefined,
-  key: K,
-): Partial<Record<K, number>> {
-  if (value === undefined || value === '') return {};
-  if (!/^\d+$/.test(value))
-    throw new UserError(`${name}=${JSON.stringify(value)} is not a whole number of seconds since 1970`, {
-      hint: `e.g. ${name}=$(git log -1 --format=%ct)`,
-    });
-  return { [key]: Number(value) } as Partial<Record<K, number>>;
 }
