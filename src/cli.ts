@@ -8,10 +8,17 @@ import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import type { BuildCommandFlags } from './commands/build.js';
 import type { LoginFlags } from './commands/login.js';
+import type { ResolveFlags } from './commands/resolve.js';
+import type { ApplyCommandFlags } from './commands/apply.js';
+import type { DeleteFlags } from './commands/delete.js';
+import type { RunFlags } from './commands/run.js';
 import { completionScript } from './commands/completion.js';
 import type { CommandContext } from './commands/context.js';
+import { registerDeps } from './commands/deps.js';
 import { ExternalCommandError, UsageError, UserError } from './errors.js';
-import { bindBuildFlags } from './options/build-options.js';
+import { bindBuildFlags, collect } from './options/build-options.js';
+import { bindFilenameFlags } from './options/filename-options.js';
+import { bindApplyFlags, bindKubeFlags } from './options/kube-options.js';
 import { bindPublishFlags } from './options/publish-options.js';
 import { homeDir, hostArch, now, processCwd, processEnv } from './system/env.js';
 import { kodevVersion } from './version.js';
@@ -22,7 +29,9 @@ import { kodevVersion } from './version.js';
 setFlagsFromString('--liftoff-only');
 
 /** Builds the command tree; `run` receives each command's work. */
-export function makeProgram(run: (work: (ctx: CommandContext) => Promise<void>) => Promise<void>): Command {
+export function makeProgram(
+  run: (work: (ctx: CommandContext) => Promise<void | number>) => Promise<void>,
+): Command {
   const program = new Command('kodev')
     .description('Build Go programs into OCI images and ship them to Kubernetes (ko-compatible).')
     .option('-v, --verbose', 'more progress output on stderr', false)
@@ -43,6 +52,59 @@ export function makeProgram(run: (work: (ctx: CommandContext) => Promise<void>) 
       const { buildCommand } = await import('./commands/build.js');
       const refs = await buildCommand(paths, flags, ctx);
       for (const r of refs) ctx.stdout(`${r}\n`);
+    }),
+  );
+  registerDeps(program, run);
+
+  const resolve = program
+    .command('resolve')
+    .description('Build the ko:// references in manifests and print the manifests with image references');
+  bindPublishFlags(bindBuildFlags(bindFilenameFlags(resolve)));
+  resolve.action((flags: ResolveFlags) =>
+    run(async (ctx) => {
+      const { resolveCommand } = await import('./commands/resolve.js');
+      ctx.stdout(await resolveCommand(flags, ctx, readStdin));
+    }),
+  );
+
+  for (const verb of ['apply', 'create'] as const) {
+    const cmd = program
+      .command(verb)
+      .description(
+        verb === 'apply'
+          ? 'Resolve manifests and apply them to the cluster (server-side apply)'
+          : 'Resolve manifests and create their objects in the cluster',
+      );
+    bindApplyFlags(bindPublishFlags(bindBuildFlags(bindFilenameFlags(cmd))), verb);
+    cmd.action((flags: ApplyCommandFlags) =>
+      run(async (ctx) => {
+        const { applyCommand } = await import('./commands/apply.js');
+        await applyCommand(verb, flags, ctx, readStdin);
+      }),
+    );
+  }
+
+  const del = program.command('delete').description('Delete the objects the manifests describe');
+  bindKubeFlags(bindFilenameFlags(del));
+  del.action((flags: DeleteFlags) =>
+    run(async (ctx) => {
+      const { deleteCommand } = await import('./commands/delete.js');
+      await deleteCommand(flags, ctx, readStdin);
+    }),
+  );
+
+  const runCmd = program
+    .command('run')
+    .description('Build a main package and run it in the cluster as a Pod, printing its output')
+    .argument('<import-path>', 'import path, ./relative directory or ko:// reference')
+    .argument('[args...]', 'arguments for the program (after --)')
+    .option('--env <key=value>', 'environment variable for the program (repeatable)', collect, [])
+    .option('--timeout <duration>', 'how long the pod may take to start', '5m');
+  bindKubeFlags(bindPublishFlags(bindBuildFlags(runCmd)));
+  runCmd.action((ref: string, args: string[], flags: RunFlags) =>
+    run(async (ctx) => {
+      const { runCommand } = await import('./commands/run.js');
+      return runCommand(ref, args, flags, ctx);
     }),
   );
 
@@ -131,7 +193,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       hostArch: hostArch(),
       homeDir: homeDir(),
     };
-    await work(ctx);
+    const result = await work(ctx);
+    if (typeof result === 'number') code = result;
   });
   try {
     if (argv.length === 0) {

@@ -38,7 +38,8 @@ start_time=$(date +%s)
 launch() {
   local name=$1
   shift
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  # 9>&- : daemons must not inherit the start lock, or every later start waits on it.
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$PIDS/$name.pid"
 }
 

@@ -5,11 +5,12 @@
  */
 import type { Builder, BuildResult } from './builder.js';
 
-/** Builds every reference; results come back in the order of `refs`. */
+/** Builds every reference; results come back in the order of `refs`. `annotate` may add where a failed reference was written. */
 export async function buildAll(
   builder: Builder,
   refs: readonly string[],
   signal?: AbortSignal,
+  annotate: (ref: string, err: unknown) => unknown = (_ref, err) => err,
 ): Promise<BuildResult[]> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
@@ -21,7 +22,7 @@ export async function buildAll(
     const p = builder.build(ref, controller.signal);
     p.catch((err) => {
       if (firstError === undefined) {
-        firstError = err;
+        firstError = annotate(ref, err);
         controller.abort(err);
       }
     });

@@ -28,6 +28,7 @@ import {
 import { type PublishFlags, type PublishOptions, resolvePublishOptions } from '../options/publish-options.js';
 import type { Publisher } from '../publish/publisher.js';
 import type { Builder } from '../build/builder.js';
+import type { Artifact } from '../oci/image.js';
 import { makePublisher } from '../publish/factory.js';
 import { connectEngine, type EngineClient } from '../docker/engine.js';
 import { readDaemonImage } from '../docker/read-image.js';
@@ -47,7 +48,12 @@ export interface BuildPipeline {
   publisher: Publisher;
   publish: PublishOptions;
   /** Builds every reference (each distinct one once), then publishes them all; references in input order. */
-  buildAndPublish(refs: readonly string[]): Promise<string[]>;
+  buildAndPublish(
+    refs: readonly string[],
+    annotate?: (ref: string, err: unknown) => unknown,
+  ): Promise<string[]>;
+  /** Pulls an image or index from its registry (for commands that read images, like deps); `name` is the reference in full. */
+  pull(reference: string): Promise<{ name: string; artifact: Artifact }>;
   /** Releases connections. */
   close(): Promise<void>;
 }
@@ -132,8 +138,9 @@ export async function openBuildPipeline(
     publisher,
     publish,
     close,
-    buildAndPublish: async (refs) => {
-      const results = await buildAll(builder, refs, ctx.signal);
+    pull: (reference) => session.pull(reference, 'image reference'),
+    buildAndPublish: async (refs, annotate) => {
+      const results = await buildAll(builder, refs, ctx.signal, annotate);
       const printed = await publishAll(publisher, results);
       if (publish.imageRefs) await writeFile(publish.imageRefs, printed.map((r) => `${r}\n`).join(''));
       return printed;

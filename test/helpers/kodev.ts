@@ -32,7 +32,7 @@ export interface KodevRun {
  */
 export async function runKodev(
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: { cwd: string; env?: Record<string, string>; input?: string },
 ): Promise<KodevRun> {
   const base: Record<string, string> = {};
   for (const k of [
@@ -56,6 +56,7 @@ export async function runKodev(
     reject: false,
     stripFinalNewline: false,
     timeout: 300_000,
+    ...(options.input !== undefined ? { input: options.input } : {}),
   });
   return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
 }
