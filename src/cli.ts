@@ -148,7 +148,8 @@ async function readStdin(): Promise<string> {
 /** Formats an error for stderr and picks the exit code. */
 export function describeError(err: unknown, verbose: boolean): { text: string; code: number } {
   if (err instanceof UserError) {
-    const text = `Error: ${err.message}${err.hint ? `; ${err.hint}` : ''}\n`;
+    const details = err.details ? `${err.details.replace(/\n?$/, '\n')}` : '';
+    const text = `Error: ${err.message}${err.hint ? `; ${err.hint}` : ''}\n${details}`;
     return {
       text: verbose && err.cause ? `${text}${String(err.cause)}\n` : text,
       code: err instanceof UsageError ? 2 : 1,

@@ -8,9 +8,12 @@ export class UserError extends Error {
   override name = 'UserError';
   /** What to do about it, printed on its own line after the message. */
   readonly hint: string | undefined;
-  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+  /** Supporting lines printed after the error line (a crashed program's last log lines). */
+  readonly details: string | undefined;
+  constructor(message: string, options: { hint?: string; cause?: unknown; details?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.hint = options.hint;
+    this.details = options.details;
   }
 }
 

@@ -93,8 +93,11 @@ async function checkPods(
         })
       : [];
     throw new UserError(
-      `${name}: pod ${podName} ${problem.reason}${problem.message ? `: ${problem.message}` : ''}${lines.length ? `; last log lines:\n${lines.map((l) => `  ${l}`).join('\n')}` : ''}`,
-      { hint: hintFor(problem.reason) },
+      `${name}: pod ${podName} ${problem.reason}${problem.message ? `: ${problem.message}` : ''}`,
+      {
+        hint: hintFor(problem.reason),
+        ...logDetails(lines),
+      },
     );
   }
 }
@@ -117,12 +120,10 @@ async function failure(
         ...(o.signal ? { signal: o.signal } : {}),
       });
   }
-  return new UserError(
-    `${message}${lines.length ? `; last log lines:\n${lines.map((l) => `  ${l}`).join('\n')}` : ''}`,
-    {
-      hint: 'fix the program or its manifest and apply again',
-    },
-  );
+  return new UserError(message, {
+    hint: `fix the program or its manifest and apply again${lines.length ? '; its last log lines follow' : ''}`,
+    ...logDetails(lines),
+  });
 }
 
 function hintFor(reason: string): string {
@@ -132,7 +133,7 @@ function hintFor(reason: string): string {
     case 'InvalidImageName':
       return 'the node cannot pull the image: check KO_DOCKER_REPO is reachable from the cluster and its credentials (imagePullSecrets)';
     case 'CrashLoopBackOff':
-      return 'the program keeps exiting; its last log lines are above';
+      return 'the program keeps exiting; its last log lines follow';
     case 'OOMKilled':
       return 'raise the container memory limit or reduce the program memory use';
     case 'Unschedulable':
@@ -140,4 +141,9 @@ function hintFor(reason: string): string {
     default:
       return 'kubectl describe pod shows more';
   }
+}
+
+/** A program's last log lines, indented, as an error's details. */
+function logDetails(lines: readonly string[]): { details?: string } {
+  return lines.length ? { details: lines.map((l) => `  ${l}`).join('\n') } : {};
 }
