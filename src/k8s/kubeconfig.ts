@@ -94,20 +94,29 @@ export function loadKubeTarget(o: KubeTargetOptions): KubeTarget {
   };
 }
 
+/** Loads and merges files like kubectl: the first file to name a cluster, user or context (or current-context) wins. */
 function loadFiles(config: KubeConfig, files: readonly string[]): void {
-  for (const [i, file] of files.entries()) {
+  const parts = files.map((file) => {
+    const one = new KubeConfig();
     try {
-      if (i === 0) config.loadFromFile(file);
-      else {
-        const more = new KubeConfig();
-        more.loadFromFile(file);
-        config.mergeConfig(more, Boolean(config.getCurrentContext()));
-      }
+      one.loadFromFile(file);
     } catch (err) {
       throw new UserError(`${file}: not a readable kubeconfig: ${(err as Error).message}`, {
         hint: 'check the file is valid kubeconfig YAML',
         cause: err,
       });
     }
-  }
+    return one;
+  });
+  const firstByName = <T extends { name: string }>(lists: T[][]): T[] => {
+    const seen = new Map<string, T>();
+    for (const list of lists) for (const item of list) if (!seen.has(item.name)) seen.set(item.name, item);
+    return [...seen.values()];
+  };
+  config.loadFromOptions({
+    clusters: firstByName(parts.map((p) => p.getClusters())),
+    users: firstByName(parts.map((p) => p.getUsers())),
+    contexts: firstByName(parts.map((p) => p.getContexts())),
+    currentContext: parts.map((p) => p.getCurrentContext()).find((c) => c) ?? '',
+  });
 }
