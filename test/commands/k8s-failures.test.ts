@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freshNamespace, kubeConfig, waitFor } from '../helpers/cluster.js';
-import { copyFixture, removeAll, runKodev, tempDir } from '../helpers/kodev.js';
+import { copyFixture, removeAll, runKodev, spawnKodev, tempDir } from '../helpers/kodev.js';
 import { type Registry, startRegistry } from '../helpers/registry.js';
 
 const cluster = inject('cluster');
@@ -306,6 +306,30 @@ describe('kodev run', () => {
       const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: ns });
       return pods.items.length === 0;
     });
+  }, 180_000);
+
+  it('deletes the pod when interrupted with Ctrl-C while the program still runs', async () => {
+    const ns = await namespace();
+    const child = spawnKodev(['run', './cmd/ticker', '-n', ns, '--', '-interval', '200ms'], {
+      cwd: app,
+      env: { HOME: home, KUBECONFIG: cluster.kubeconfig, KO_DOCKER_REPO: `${registry.host}/fail` },
+    });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    await waitFor('the ticker to print a tick', 120_000, async () => out.includes('tick 2'));
+    const core = kc.makeApiClient(CoreV1Api);
+    expect((await core.listNamespacedPod({ namespace: ns })).items).toHaveLength(1);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stderr)).toMatch(/pod ticker-[0-9a-f]{5} deleted\nError: interrupted\n$/);
+    await waitFor(
+      'the pod to be gone',
+      60_000,
+      async () => (await core.listNamespacedPod({ namespace: ns })).items.length === 0,
+    );
   }, 180_000);
 
   it('refuses --push=false before building, since the cluster could not pull the image', async () => {

@@ -25,15 +25,8 @@ export interface KodevRun {
   exitCode: number;
 }
 
-/**
- * Runs `kodev ...args` in `cwd` with a clean environment: PATH, HOME and Go's
- * caches from the test process, plus `env`. KO_* and SOURCE_DATE_EPOCH from
- * the outer shell never leak in.
- */
-export async function runKodev(
-  args: readonly string[],
-  options: { cwd: string; env?: Record<string, string>; input?: string },
-): Promise<KodevRun> {
+/** The clean environment kodev runs with in tests: PATH, HOME and Go's caches from the test process, plus `env`. */
+export function kodevEnv(env: Record<string, string> = {}): Record<string, string> {
   const base: Record<string, string> = {};
   for (const k of [
     'PATH',
@@ -49,16 +42,35 @@ export async function runKodev(
     const v = process.env[k];
     if (v !== undefined) base[k] = v;
   }
-  const r = await execa(process.execPath, [CLI, ...args], {
+  return { ...base, ...GO_DIRS, GOTOOLCHAIN: 'local', ...env };
+}
+
+/**
+ * Runs `kodev ...args` in `cwd` with a clean environment (`kodevEnv`). KO_*
+ * and SOURCE_DATE_EPOCH from the outer shell never leak in.
+ */
+export async function runKodev(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string>; input?: string },
+): Promise<KodevRun> {
+  const r = await spawnKodev(args, options);
+  return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
+}
+
+/** Starts `kodev ...args` like `runKodev` but returns the running process, for tests that signal it. */
+export function spawnKodev(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string>; input?: string },
+) {
+  return execa(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
-    env: { ...base, ...GO_DIRS, GOTOOLCHAIN: 'local', ...options.env },
+    env: kodevEnv(options.env),
     extendEnv: false,
     reject: false,
     stripFinalNewline: false,
     timeout: 300_000,
     ...(options.input !== undefined ? { input: options.input } : {}),
   });
-  return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
 }
 
 /** A fresh temp dir; removed by the returned cleanup. */
