@@ -1,21 +1,23 @@
 /**
  * What the benchmark scripts share: paths, the clean environment, GNU time runs, medians, daemons
- * started under a bound, the machine description, the Markdown table and the JSON record. Nothing
- * here runs on import; each script decides which parts it uses.
+ * started under a bound (among them the loopback registry), the machine description, the Markdown
+ * table and the JSON record. Nothing here runs on import; each script decides which parts it uses.
  */
 import { execa } from 'execa';
 import console from 'node:console';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
 
 // Node's web globals, named so that ESLint (no browser or node globals configured) knows them.
-const { AbortController } = globalThis;
+const { AbortController, AbortSignal, fetch } = globalThis;
 
 /** The kodev checkout the benchmarks run from and write their results into. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +35,10 @@ export const mib = (kib) => kib / 1024;
 export const COMMAND_TIMEOUT_MS = 10 * 60_000;
 /** The PATH daemons start with, so the caller's PATH cannot pick other binaries. */
 export const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+/** Debian's distribution 2.8 registry, which the registry benchmarks push to. */
+export const registryBin = '/usr/bin/docker-registry';
+const REGISTRY_READY_MS = 30_000;
+const REGISTRY_STOP_GRACE_MS = 10_000;
 
 /** Thrown for failures the user can act on; `runMain` prints the message without a stack. */
 export class BenchError extends Error {}
@@ -143,17 +149,21 @@ export function makeTool(signal) {
 }
 
 /**
- * Runs one measured command under GNU time in the example module. Returns its wall seconds (the
- * whole top-level process), its peak RSS in KiB (`%M`) and its output; fails with
+ * Runs one measured command under GNU time in `cwd` (the example module unless given). Returns its
+ * wall seconds (the whole top-level process), its peak RSS in KiB (`%M`) and its output; fails with
  * `failure(command, args, result)` on a non-zero exit. With `signal`, it is bounded in time and
  * cancelled by the signal.
  */
-export async function measure(command, args, { env, tmp, signal, failure = commandFailure }) {
+export async function measure(
+  command,
+  args,
+  { env, tmp, signal, cwd = exampleDir, failure = commandFailure },
+) {
   signal?.throwIfAborted();
   const timeFile = path.join(tmp, 'time-out');
   const start = process.hrtime.bigint();
   const result = await execa(gnuTime, ['-f', '%M', '-o', timeFile, command, ...args], {
-    cwd: exampleDir,
+    cwd,
     env,
     extendEnv: false,
     reject: false,
@@ -253,6 +263,62 @@ export async function startDaemon(command, args, { logFile, ready, readyMs, poll
   await stop();
   if (signal.aborted) throw signal.reason;
   return { ready: false, exited, stop, log: await logTail(logFile) };
+}
+
+/** Binds 127.0.0.1:0 and returns the port the kernel picked, after closing it. */
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts docker-registry on a free loopback port, with filesystem storage under `dir`, and waits
+ * for `GET /v2/` to answer 200. Returns `{ host, logFile, stop }`; `secret` is the registry's
+ * HTTP secret, `signal` cancels the wait.
+ */
+export async function startRegistry(dir, { secret, signal }) {
+  await mkdir(path.join(dir, 'storage'), { recursive: true });
+  const logFile = path.join(dir, 'registry.log');
+  // The port is free when probed but may be taken before the registry binds it: retry a few times.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const host = `127.0.0.1:${await freePort()}`;
+    const configFile = path.join(dir, 'config.yml');
+    await writeFile(
+      configFile,
+      stringify({
+        version: '0.1',
+        log: { level: 'warn', formatter: 'text' },
+        storage: {
+          filesystem: { rootdirectory: path.join(dir, 'storage') },
+          maintenance: { uploadpurging: { enabled: false } },
+        },
+        http: { addr: host, secret },
+      }),
+    );
+    // REGISTRY_* variables would override the config file; startDaemon passes only PATH.
+    const started = await startDaemon(registryBin, ['serve', configFile], {
+      logFile,
+      ready: async () =>
+        (await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(2_000) })
+          .then(async (res) => (await res.body?.cancel(), res.status))
+          .catch(() => 0)) === 200,
+      readyMs: REGISTRY_READY_MS,
+      pollMs: 100,
+      graceMs: REGISTRY_STOP_GRACE_MS,
+      signal,
+    });
+    if (started.ready) return { host, logFile, stop: started.stop };
+    if (!started.log.includes('address already in use') || attempt === 3)
+      fail(
+        `docker-registry did not answer GET http://${host}/v2/ within ${REGISTRY_READY_MS} ms:\n${started.log}`,
+      );
+  }
 }
 
 /**

@@ -9,13 +9,11 @@
 import console from 'node:console';
 import { randomBytes } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { access, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { access, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { finished } from 'node:stream/promises';
-import { stringify } from 'yaml';
 import {
   MiB,
   abortOnSignals,
@@ -30,21 +28,16 @@ import {
   markdownTable,
   measure,
   parseRounds,
+  registryBin,
   repoRoot,
   requireGnuTime,
   runMain,
-  startDaemon,
+  startRegistry,
   summarize,
   writeRecord,
 } from './lib.mjs';
 
-// Node's web globals, named so that ESLint (no browser or node globals configured) knows them.
-const { AbortSignal, fetch } = globalThis;
-
-const registryBin = '/usr/bin/docker-registry';
 const RSS_TARGET_MIB = 150;
-const REGISTRY_READY_MS = 30_000;
-const STOP_GRACE_MS = 10_000;
 // skopeo runs as nobody when we are root, so that its blob-info cache can live in a fresh HOME.
 const NOBODY = 65534;
 const isRoot = process.getuid?.() === 0;
@@ -60,58 +53,6 @@ async function requireTools(tmp) {
     await access(file, constants.X_OK).catch(() =>
       fail(`${file} is missing: run scripts/install-test-deps.sh to install the test dependencies`),
     );
-  }
-}
-
-/** Binds 127.0.0.1:0 and returns the port the kernel picked, after closing it. */
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Starts docker-registry on a free loopback port and waits for `GET /v2/` to answer 200. */
-async function startRegistry(dir) {
-  await mkdir(path.join(dir, 'storage'), { recursive: true });
-  const logFile = path.join(dir, 'registry.log');
-  // The port is free when probed but may be taken before the registry binds it: retry a few times.
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const host = `127.0.0.1:${await freePort()}`;
-    const configFile = path.join(dir, 'config.yml');
-    await writeFile(
-      configFile,
-      stringify({
-        version: '0.1',
-        log: { level: 'warn', formatter: 'text' },
-        storage: {
-          filesystem: { rootdirectory: path.join(dir, 'storage') },
-          maintenance: { uploadpurging: { enabled: false } },
-        },
-        http: { addr: host, secret: 'kodev-push-bench' },
-      }),
-    );
-    // REGISTRY_* variables would override the config file; startDaemon passes only PATH.
-    const started = await startDaemon(registryBin, ['serve', configFile], {
-      logFile,
-      ready: async () =>
-        (await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(2_000) })
-          .then(async (res) => (await res.body?.cancel(), res.status))
-          .catch(() => 0)) === 200,
-      readyMs: REGISTRY_READY_MS,
-      pollMs: 100,
-      graceMs: STOP_GRACE_MS,
-      signal: abort.signal,
-    });
-    if (started.ready) return { host, logFile, stop: started.stop };
-    if (!started.log.includes('address already in use') || attempt === 3)
-      fail(
-        `docker-registry did not answer GET http://${host}/v2/ within ${REGISTRY_READY_MS} ms:\n${started.log}`,
-      );
   }
 }
 
@@ -334,7 +275,10 @@ async function main() {
     console.error(
       `push-bench: ${rounds} rounds per scenario on ${about.cpu} (${about.cores} cores), ${about.go}`,
     );
-    registry = await startRegistry(path.join(tmp, 'registry'));
+    registry = await startRegistry(path.join(tmp, 'registry'), {
+      secret: 'kodev-push-bench',
+      signal: abort.signal,
+    });
     console.error(`push-bench: docker-registry at http://${registry.host}`);
     const cmds = commands(registry, env, tmp);
     const results = [];

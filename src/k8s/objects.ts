@@ -5,7 +5,7 @@
  */
 import { isMap, isSeq } from 'yaml';
 import { UserError } from '../errors.js';
-import { type ManifestDocument, lineOf, location } from '../resolve/documents.js';
+import { type ManifestDocument, location } from '../resolve/documents.js';
 
 /** The parts of an object kodev reads; everything else is sent as written. */
 export interface KubeObject {
@@ -44,7 +44,7 @@ export function manifestObjects(docs: readonly ManifestDocument[]): ManifestObje
       items.forEach((item, i) => {
         const node = isSeq(itemsNode) ? itemsNode.items[i] : undefined;
         const range = (node as { range?: [number, number, number] } | undefined)?.range;
-        const itemWhere = range ? location(d.source, lineOf(d.text, range[0])) : where;
+        const itemWhere = range ? location(d.source, d.lineAt(range[0])) : where;
         out.push({ object: checkObject(item, itemWhere), where: itemWhere });
       });
     } else {

@@ -23,8 +23,10 @@ export interface ManifestDocument {
   line: number;
   /** The yaml Document (keeps comments, key order, quoting). */
   doc: Document.Parsed;
-  /** The whole source text, so nodes' offsets (`node.range`) can be turned into lines. */
+  /** The whole source text. */
   text: string;
+  /** The 1-based line of a character offset in `text` (e.g. a node's `range[0]`); shared by a source's documents. */
+  lineAt: (offset: number) => number;
 }
 
 /**
@@ -39,14 +41,15 @@ export function parseManifests(src: ManifestSource): ManifestDocument[] {
   const parsed = parseAllDocuments(src.text, { lineCounter, prettyErrors: false });
   const streamError = 'empty' in parsed ? parsed.errors[0] : undefined;
   if (streamError) throw syntaxError(src.name, streamError, lineCounter);
+  // The counter already holds every line start: a binary search per lookup, not a scan of the text.
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   const docs: ManifestDocument[] = [];
   for (const [index, doc] of parsed.entries()) {
     const error = doc.errors[0];
     if (error) throw syntaxError(src.name, error, lineCounter);
     const contents = doc.contents;
     if (contents === null || (isScalar(contents) && contents.value === null)) continue;
-    const line = lineOf(src.text, contents.range[0]);
-    docs.push({ source: src.name, index, line, doc, text: src.text });
+    docs.push({ source: src.name, index, line: lineAt(contents.range[0]), doc, text: src.text, lineAt });
   }
   return docs;
 }

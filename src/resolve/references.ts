@@ -5,7 +5,7 @@
 import { visit } from 'yaml';
 import type { Scalar } from 'yaml';
 import { UserError } from '../errors.js';
-import { lineOf, location } from './documents.js';
+import { location } from './documents.js';
 import type { ManifestDocument } from './documents.js';
 
 /** The scheme that marks a string as a Go import path to build. */
@@ -19,6 +19,8 @@ export interface ReferenceSite {
   source: string;
   /** 1-based line of the scalar in its source. */
   line: number;
+  /** Position of its document in the list given to `findReferences`. */
+  document: number;
 }
 
 /**
@@ -28,12 +30,12 @@ export interface ReferenceSite {
  */
 export function findReferences(docs: readonly ManifestDocument[]): ReferenceSite[] {
   const sites: ReferenceSite[] = [];
-  for (const d of docs) {
+  docs.forEach((d, document) => {
     eachReference(d, (node, ref) => {
-      const line = node.range ? lineOf(d.text, node.range[0]) : d.line;
-      sites.push({ ref, source: d.source, line });
+      const line = node.range ? d.lineAt(node.range[0]) : d.line;
+      sites.push({ ref, source: d.source, line, document });
     });
-  }
+  });
   return sites;
 }
 

@@ -33,10 +33,12 @@ export async function resolveManifests(
   opts: ResolveOptions,
 ): Promise<ManifestDocument[]> {
   const selected = opts.selector ? selectDocuments(docs, opts.selector) : [...docs];
-  const refs = uniqueReferences(findReferences(selected));
+  const sites = findReferences(selected);
+  const refs = uniqueReferences(sites);
   if (refs.length === 0) return selected;
   const resolved = await opts.publish(refs);
-  const out = selected.map((d) => (findReferences([d]).length > 0 ? cloneManifest(d) : d));
+  const withRefs = new Set(sites.map((s) => s.document));
+  const out = selected.map((d, i) => (withRefs.has(i) ? cloneManifest(d) : d));
   replaceReferences(out, resolved);
   return out;
 }

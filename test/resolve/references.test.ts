@@ -46,9 +46,9 @@ describe('findReferences', () => {
       ...parse('image: ko://e.com/z\n', '-'),
     ]);
     expect(sites).toEqual([
-      { ref: 'ko://e.com/x', source: 'deploy.yaml', line: 4 },
-      { ref: 'ko://e.com/y', source: 'deploy.yaml', line: 7 },
-      { ref: 'ko://e.com/z', source: '-', line: 1 },
+      { ref: 'ko://e.com/x', source: 'deploy.yaml', line: 4, document: 0 },
+      { ref: 'ko://e.com/y', source: 'deploy.yaml', line: 7, document: 1 },
+      { ref: 'ko://e.com/z', source: '-', line: 1, document: 2 },
     ]);
   });
 
@@ -127,7 +127,7 @@ describe('uniqueReferences', () => {
   });
 
   it('names stdin as <stdin>', () => {
-    expect(() => uniqueReferences([{ ref: 'ko://', source: '-', line: 9 }])).toThrow(
+    expect(() => uniqueReferences([{ ref: 'ko://', source: '-', line: 9, document: 0 }])).toThrow(
       '<stdin>:9: "ko://" is not a valid ko:// reference',
     );
   });
