@@ -28,6 +28,8 @@ export interface WaitOptions {
   /** Log lines shown with a crash (default 10). */
   logLines?: number;
   now?: () => number;
+  /** Told when each workload becomes ready. */
+  onReady?: (name: string, summary: string) => void;
 }
 
 /** Waits until every waited kind among `targets` is ready; other kinds are ignored. */
@@ -40,6 +42,10 @@ export async function waitForWorkloads(
   const deadline = now() + o.timeoutMs;
   let pending = targets.filter((t) => isWaitedKind(t.object));
   const states = new Map<WaitTarget, string>();
+  // A crashing container is Running (so "available") for an instant: a
+  // long-running workload counts as ready only when it is still ready, with
+  // healthy pods, on the next poll.
+  const seenReady = new Set<WaitTarget>();
   while (pending.length > 0) {
     const still: WaitTarget[] = [];
     for (const t of pending) {
@@ -51,11 +57,14 @@ export async function waitForWorkloads(
       const state = workloadState(live);
       const name = `${objectName(live)}${t.namespace ? ` in ${t.namespace}` : ''}`;
       if (state.failed) throw await failure(api, t, live, `${name} failed: ${state.failed}`, o);
-      if (state.ready) {
+      if (!state.ready || live.kind !== 'Job') await checkPods(api, t, live, name, o);
+      if (state.ready && (live.kind === 'Job' || seenReady.has(t))) {
         o.log?.(`${name} ready (${state.summary})`);
+        o.onReady?.(objectName(live), state.summary);
         continue;
       }
-      await checkPods(api, t, live, name, o);
+      if (state.ready) seenReady.add(t);
+      else seenReady.delete(t);
       states.set(t, state.summary);
       still.push(t);
     }
@@ -84,14 +93,15 @@ async function checkPods(
     const problem = podProblem(pod);
     if (!problem) continue;
     const podName = pod.metadata.name ?? '';
-    const lines = problem.previousLogs
-      ? await lastLogLines(api, t.namespace, podName, {
-          ...(problem.container ? { container: problem.container } : {}),
-          previous: true,
-          lines: o.logLines ?? 10,
-          ...(o.signal ? { signal: o.signal } : {}),
-        })
-      : [];
+    const lines =
+      problem.previousLogs || problem.currentLogs
+        ? await lastLogLines(api, t.namespace, podName, {
+            ...(problem.container ? { container: problem.container } : {}),
+            previous: problem.previousLogs,
+            lines: o.logLines ?? 10,
+            ...(o.signal ? { signal: o.signal } : {}),
+          })
+        : [];
     throw new UserError(
       `${name}: pod ${podName} ${problem.reason}${problem.message ? `: ${problem.message}` : ''}`,
       {

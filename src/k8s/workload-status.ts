@@ -94,6 +94,8 @@ export interface PodProblem {
   container?: string;
   /** The container crashed: its previous instance's logs explain why. */
   previousLogs: boolean;
+  /** The container has just exited: its own (current) logs explain why. */
+  currentLogs?: boolean;
 }
 
 const STUCK_WAITING = new Set([
@@ -140,6 +142,21 @@ export function podProblem(pod: KubeObject): PodProblem | undefined {
       };
     }
     const term = c.state?.terminated ?? c.lastState?.terminated;
+    const restartsAlways =
+      ((pod.spec as { restartPolicy?: string } | undefined)?.restartPolicy ?? 'Always') === 'Always';
+    if (
+      restartsAlways &&
+      c.state?.terminated &&
+      c.state.terminated.exitCode !== 0 &&
+      term?.reason !== 'OOMKilled'
+    )
+      return {
+        reason: 'CrashLoopBackOff',
+        message: `container ${c.name} exited (last exit: ${c.state.terminated.reason ?? 'Error'}, code ${c.state.terminated.exitCode ?? '?'})`,
+        container: c.name,
+        previousLogs: false,
+        currentLogs: true,
+      };
     if (term?.reason === 'OOMKilled')
       return {
         reason: 'OOMKilled',

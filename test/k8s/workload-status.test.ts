@@ -249,6 +249,15 @@ describe('podProblem', () => {
       previousLogs: false,
     },
     {
+      name: 'a container of an always-restarting pod that has just exited with an error',
+      status: {
+        containerStatuses: [{ name: 'c', state: { terminated: { reason: 'Error', exitCode: 3 } }, restartCount: 0 }],
+      },
+      reason: 'CrashLoopBackOff',
+      message: 'container c exited (last exit: Error, code 3)',
+      previousLogs: false,
+    },
+    {
       name: 'a container still creating',
       status: { containerStatuses: [{ name: 'c', state: { waiting: { reason: 'ContainerCreating' } } }] },
     },
