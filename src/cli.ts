@@ -12,6 +12,7 @@ import type { ResolveFlags } from './commands/resolve.js';
 import type { ApplyCommandFlags } from './commands/apply.js';
 import type { DeleteFlags } from './commands/delete.js';
 import type { RunFlags } from './commands/run.js';
+import type { UpFlags } from './commands/up.js';
 import { completionScript } from './commands/completion.js';
 import type { CommandContext } from './commands/context.js';
 import { registerDeps } from './commands/deps.js';
@@ -76,13 +77,39 @@ export function makeProgram(
           : 'Resolve manifests and create their objects in the cluster',
       );
     bindApplyFlags(bindPublishFlags(bindBuildFlags(bindFilenameFlags(cmd))), verb);
-    cmd.action((flags: ApplyCommandFlags) =>
+    if (verb === 'apply')
+      cmd.option('-W, --watch', 'keep watching and re-apply what changes (runs kodev up)', false);
+    cmd.action((flags: ApplyCommandFlags & { watch?: boolean }) =>
       run(async (ctx) => {
+        if (flags.watch) {
+          const { upCommand } = await import('./commands/up.js');
+          return upCommand([], { ...flags, once: false, json: false, runtime: 'kubernetes' }, ctx, readStdin);
+        }
         const { applyCommand } = await import('./commands/apply.js');
         await applyCommand(verb, flags, ctx, readStdin);
       }),
     );
   }
+
+  const up = program
+    .command('up')
+    .description('The dev loop: build, deploy and follow logs, rebuilding exactly what each change affects')
+    .argument('[import-paths...]', 'images to run locally when there are no manifests')
+    .option('--once', 'build, deploy, wait until ready, print a summary and exit', false)
+    .option('--json', 'print every event as one JSON line on stdout', false)
+    .option(
+      '--runtime <runtime>',
+      'kubernetes, local or auto (default: kubernetes when manifests and a kubeconfig exist)',
+    )
+    .option('--cleanup', 'delete what was applied (or stop processes) on exit')
+    .option('--timeout <duration>', 'how long a rollout may take', '5m');
+  bindKubeFlags(bindPublishFlags(bindBuildFlags(bindFilenameFlags(up))));
+  up.action((refs: string[], flags: UpFlags) =>
+    run(async (ctx) => {
+      const { upCommand } = await import('./commands/up.js');
+      return upCommand(refs, flags, ctx, readStdin);
+    }),
+  );
 
   const del = program.command('delete').description('Delete the objects the manifests describe');
   bindKubeFlags(bindFilenameFlags(del));

@@ -51,6 +51,13 @@ export interface GoBuilderOptions {
   layerCache?: LayerCache;
   /** Makes the SBOMs; `none` format skips them. */
   sbom: SbomRecorder;
+  /** Called after each `go build` with the binary still on disk (the dev loop reads its content ID here). */
+  onCompiled?: (e: {
+    importPath: string;
+    platform: Platform;
+    file: string;
+    compileMs: number;
+  }) => Promise<void>;
 }
 
 /** Builds Go main packages into images. */
@@ -77,6 +84,21 @@ export class GoBuilder implements Builder {
       this.byImportPath.set(pkg.importPath, p);
     }
     return p;
+  }
+
+  /**
+   * Compiles a reference for one platform straight to `out`, with no image
+   * and no base (the dev loop's local runtime runs the binary itself).
+   */
+  async buildBinary(
+    ref: string,
+    platform: Platform,
+    out: string,
+    signal?: AbortSignal,
+  ): Promise<MainPackage> {
+    const pkg = await this.o.packages.resolve(ref);
+    await this.limit(() => this.goBuildTo(pkg, platform, out, signal));
+    return pkg;
   }
 
   private async buildOnBase(
@@ -246,6 +268,31 @@ export class GoBuilder implements Builder {
     return image;
   }
 
+  /** One `go build` of `pkg` to `out`, then the `onCompiled` hook with the file still there. */
+  private async goBuildTo(
+    pkg: MainPackage,
+    platform: Platform,
+    out: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    this.o.log(`Building ${pkg.importPath} for ${formatPlatform(platform)}`);
+    const started = performance.now();
+    await goBuild(this.o.go, {
+      cwd: pkg.moduleDir,
+      importPath: pkg.importPath,
+      out,
+      env: goBuildEnv(platform, this.o.config, pkg.build, this.o.render),
+      flags: goBuildFlags(this.o.config, pkg.build, this.o.render, this.o),
+      ...(signal ? { signal } : {}),
+    });
+    await this.o.onCompiled?.({
+      importPath: pkg.importPath,
+      platform,
+      file: out,
+      compileMs: performance.now() - started,
+    });
+  }
+
   private async compile(
     pkg: MainPackage,
     platform: Platform,
@@ -254,15 +301,7 @@ export class GoBuilder implements Builder {
     const dir = await mkdtemp(join(this.o.tmpDir, 'kodev-build-'));
     try {
       const out = join(dir, 'out');
-      this.o.log(`Building ${pkg.importPath} for ${formatPlatform(platform)}`);
-      await goBuild(this.o.go, {
-        cwd: pkg.moduleDir,
-        importPath: pkg.importPath,
-        out,
-        env: goBuildEnv(platform, this.o.config, pkg.build, this.o.render),
-        flags: goBuildFlags(this.o.config, pkg.build, this.o.render, this.o),
-        ...(signal ? { signal } : {}),
-      });
+      await this.goBuildTo(pkg, platform, out, signal);
       const binary = await readFile(out);
       // The module list for the SBOM comes from the binary itself, before it is removed.
       return this.o.sbom.enabled ? { binary, goVersionM: await goVersionM(this.o.go, out) } : { binary };

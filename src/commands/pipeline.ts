@@ -8,7 +8,7 @@ import { BaseResolver } from '../build/base.js';
 import { ContentCache, cacheDir } from '../cache/content-cache.js';
 import { LayerCache } from '../cache/layer-cache.js';
 import { buildAll } from '../build/build-all.js';
-import { GoBuilder } from '../build/go-builder.js';
+import { GoBuilder, type GoBuilderOptions } from '../build/go-builder.js';
 import { SbomRecorder } from '../build/sbom-recorder.js';
 import { kodevVersion } from '../version.js';
 import { gitTemplateData } from '../config/git-info.js';
@@ -16,7 +16,7 @@ import { loadConfig } from '../config/load.js';
 import { EMPTY_GIT_INFO, renderTemplate } from '../config/template.js';
 import type { KodevConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
-import { goTool } from '../gotool/go.js';
+import { type GoTool, goTool } from '../gotool/go.js';
 import { MainPackageResolver } from '../gotool/main-package.js';
 import { goArchFromNode } from '../oci/platform.js';
 import {
@@ -56,6 +56,13 @@ export interface BuildPipeline {
   pull(reference: string): Promise<{ name: string; artifact: Artifact }>;
   /** Releases connections. */
   close(): Promise<void>;
+  config: KodevConfig;
+  go: GoTool;
+  packages: MainPackageResolver;
+  /** The platform spec builds use. */
+  platforms: string[];
+  /** A builder with no memory of earlier builds (the dev loop makes one per rebuild), with its own log and hooks. */
+  freshBuilder(extra: Pick<GoBuilderOptions, 'log' | 'onCompiled'>): GoBuilder;
 }
 
 /** Validates the flags and wires the builder and publisher; call `close` when done. */
@@ -89,10 +96,11 @@ export async function openBuildPipeline(
   const git = usesGit(config) ? await gitTemplateData(config.baseDir) : EMPTY_GIT_INFO;
   const date = ctx.now();
   const templateEnv = { LDFLAGS: '', ...ctx.env };
-  const builder = new GoBuilder({
+  const packages = new MainPackageResolver(go, ctx.cwd, config);
+  const builderOptions: GoBuilderOptions = {
     go,
     config,
-    packages: new MainPackageResolver(go, ctx.cwd, config),
+    packages,
     bases: new BaseResolver(
       config,
       (ref, source) => session.pull(ref, source),
@@ -116,7 +124,8 @@ export async function openBuildPipeline(
       toolName: `kodev-${kodevVersion()}`,
       ...(flags.sbomDir ? { dir: flags.sbomDir } : {}),
     }),
-  });
+  };
+  const builder = new GoBuilder(builderOptions);
   const publisher = makePublisher(publish, {
     registry: {
       client: (r) => session.client(r),
@@ -138,6 +147,11 @@ export async function openBuildPipeline(
     publisher,
     publish,
     close,
+    config,
+    go,
+    packages,
+    platforms,
+    freshBuilder: (extra) => new GoBuilder({ ...builderOptions, ...extra }),
     pull: (reference) => session.pull(reference, 'image reference'),
     buildAndPublish: async (refs, annotate) => {
       const results = await buildAll(builder, refs, ctx.signal, annotate);

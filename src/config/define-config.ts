@@ -8,6 +8,7 @@
  * export default defineConfig({ defaultBaseImage: 'cgr.dev/chainguard/static' });
  * ```
  */
+import type { DevSettings } from './types.js';
 
 /** One entry of `builds:`; strings may use templates such as `{{.Git.ShortCommit}}`. */
 export interface KodevUserBuild {
@@ -41,6 +42,8 @@ export interface KodevUserConfig {
   defaultLdflags?: string[];
   /** Per-binary settings, matched to import paths by `main`. */
   builds?: KodevUserBuild[];
+  /** The dev loop's settings (`kodev up`); ko ignores them. */
+  dev?: DevSettings;
 }
 
 /** Returns its argument unchanged; gives `kodev.config.ts` type checking and completion. */

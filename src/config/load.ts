@@ -70,6 +70,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<KodevConfi
     defaultFlags: values.defaultFlags ?? [],
     defaultLdflags: values.defaultLdflags ?? [],
     builds: values.builds ?? [],
+    dev: values.dev ?? {},
     baseDir,
     files,
   };

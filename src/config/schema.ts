@@ -40,6 +40,34 @@ export const buildEntrySchema = z.strictObject({
   ldflags: wrapString,
 });
 
+/** One `dev.images` entry: Skaffold's ko builder fields where they overlap, plus watch settings. */
+export const devImageSchema = z.strictObject({
+  fromImage: optional(z.string()),
+  platforms: splitCommas,
+  labels: optional(z.record(z.string(), z.string())),
+  env: stringList,
+  flags: splitFields,
+  ldflags: wrapString,
+  dir: optional(z.string()),
+  main: optional(z.string()),
+  watch: stringList,
+  ignore: stringList,
+});
+
+/** kodev's own `dev:` section, read by `kodev up`; ko ignores it. */
+export const devSchema = z.strictObject({
+  manifests: wrapString,
+  runtime: optional(z.enum(['auto', 'kubernetes', 'local'])),
+  namespace: optional(z.string()),
+  repo: optional(z.string()),
+  platforms: splitCommas,
+  ignore: stringList,
+  debounceMs: optional(z.number().int().min(0).max(10_000)),
+  concurrency: optional(z.number().int().min(1).max(64)),
+  cleanup: optional(z.boolean()),
+  images: optional(z.record(z.string(), devImageSchema)),
+});
+
 /** The whole `.ko.yaml` document; unknown keys are rejected. */
 export const configSchema = z.strictObject({
   defaultBaseImage: optional(z.string()),
@@ -49,6 +77,7 @@ export const configSchema = z.strictObject({
   defaultFlags: stringList,
   defaultLdflags: stringList,
   builds: optional(z.array(buildEntrySchema)),
+  dev: optional(devSchema),
 });
 
 /** The settings one config file contributes: only the keys it set. */
@@ -58,6 +87,9 @@ export type ConfigValues = Partial<Omit<KodevConfig, 'baseDir' | 'files'>>;
 export const CONFIG_KEYS: readonly string[] = Object.keys(configSchema.shape);
 /** The keys allowed inside one `builds:` entry. */
 export const BUILD_KEYS: readonly string[] = Object.keys(buildEntrySchema.shape);
+/** The keys allowed in `dev:` and in one `dev.images` entry. */
+export const DEV_KEYS: readonly string[] = Object.keys(devSchema.shape);
+export const DEV_IMAGE_KEYS: readonly string[] = Object.keys(devImageSchema.shape);
 
 /** One thing wrong with a config file, precise enough to point an editor at it. */
 export interface ConfigIssue {
@@ -100,7 +132,7 @@ export function validateConfig(raw: unknown, file: string, lineOf?: LineOf): Val
         errors.push({
           ...located(file, segments, lineOf),
           message: 'unknown key',
-          validKeys: base.length === 0 ? CONFIG_KEYS : BUILD_KEYS,
+          validKeys: validKeysAt(base),
         });
       }
       continue;
@@ -113,6 +145,12 @@ export function validateConfig(raw: unknown, file: string, lineOf?: LineOf): Val
   }
   errors.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
   return { errors };
+}
+
+function validKeysAt(base: readonly (string | number)[]): readonly string[] {
+  if (base.length === 0) return CONFIG_KEYS;
+  if (base[0] === 'dev') return base.length === 1 ? DEV_KEYS : DEV_IMAGE_KEYS;
+  return BUILD_KEYS;
 }
 
 /** Renders an issue as `<file>:<line>: <path>: <message>` (line left out when unknown). */

@@ -20,6 +20,42 @@ export interface BuildEntry {
   ldflags?: string[];
 }
 
+/** Per-image settings of the dev loop (`dev.images`, keyed by import path). */
+export interface DevImageSettings {
+  fromImage?: string | undefined;
+  platforms?: string[] | undefined;
+  labels?: Record<string, string> | undefined;
+  env?: string[] | undefined;
+  flags?: string[] | undefined;
+  ldflags?: string[] | undefined;
+  dir?: string | undefined;
+  main?: string | undefined;
+  /** Extra paths (relative to the config file) whose changes rebuild this image. */
+  watch?: string[] | undefined;
+  /** Globs whose changes never rebuild this image. */
+  ignore?: string[] | undefined;
+}
+
+/** The `dev:` section `kodev up` reads. */
+export interface DevSettings {
+  /** Manifest files or globs, relative to the config file. */
+  manifests?: string[] | undefined;
+  /** `auto` (default): kubernetes when manifests and a kubeconfig exist, else local. */
+  runtime?: 'auto' | 'kubernetes' | 'local' | undefined;
+  namespace?: string | undefined;
+  /** Where images go (like KO_DOCKER_REPO, which overrides it). */
+  repo?: string | undefined;
+  platforms?: string[] | undefined;
+  ignore?: string[] | undefined;
+  /** Quiet period closing a batch of file changes (default 50 ms). */
+  debounceMs?: number | undefined;
+  /** How many go builds run at once. */
+  concurrency?: number | undefined;
+  /** Delete what was applied when the loop exits (default false). */
+  cleanup?: boolean | undefined;
+  images?: Record<string, DevImageSettings> | undefined;
+}
+
 /** The complete configuration, defaults filled in. */
 export interface KodevConfig {
   /** Base image reference for every import path without an override. */
@@ -32,6 +68,8 @@ export interface KodevConfig {
   defaultFlags: string[];
   defaultLdflags: string[];
   builds: BuildEntry[];
+  /** The dev loop's settings (`kodev up`). */
+  dev: DevSettings;
   /** Absolute directory that relative `builds[].dir` are resolved against. */
   baseDir: string;
   /** The files the configuration was read from (for messages). */

@@ -131,6 +131,17 @@ export async function goBuild(go: GoTool, args: GoBuildArgs): Promise<void> {
   }
 }
 
+/**
+ * The content ID of a Go binary: the last part of `go tool buildid FILE`. It
+ * hashes what the linker produced apart from the build ID itself, so two
+ * binaries that differ only in their inputs' hashes (a comment-only edit)
+ * share it.
+ */
+export async function goContentId(go: GoTool, file: string): Promise<string> {
+  const id = (await goRun(go, undefined, ['tool', 'buildid', file])).stdout.trim();
+  return id.slice(id.lastIndexOf('/') + 1);
+}
+
 /** Runs `go version -m FILE`, the module list linked into a binary. */
 export async function goVersionM(go: GoTool, file: string): Promise<string> {
   return (await goRun(go, undefined, ['version', '-m', file])).stdout;

@@ -98,7 +98,9 @@ export class KubeClient implements KubeApi {
   }
 
   async close(): Promise<void> {
-    if (this.agent) await (await this.agent).agent.close();
+    const agent = this.agent;
+    this.agent = undefined;
+    if (agent) await (await agent).agent.close();
   }
 
   private async send(req: KubeRequest) {

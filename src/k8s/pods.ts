@@ -1,6 +1,6 @@
 /** Pod reads: listing a workload's pods and fetching or following container logs. */
 import type { Readable } from 'node:stream';
-import type { KubeApi } from './client.js';
+import { type KubeApi, KubeApiError } from './client.js';
 import type { KubeObject } from './objects.js';
 
 /** Pods in a namespace matching a label selector. */
@@ -19,12 +19,35 @@ export async function listPods(
   return list.items ?? [];
 }
 
+/** One pod by name, or undefined when it no longer exists. */
+export async function readPod(
+  api: KubeApi,
+  namespace: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<KubeObject | undefined> {
+  try {
+    return await api.json<KubeObject>({
+      method: 'GET',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (err) {
+    if (err instanceof KubeApiError && err.statusCode === 404) return undefined;
+    throw err;
+  }
+}
+
 /** Options for a log request. */
 export interface LogOptions {
   container?: string;
   follow?: boolean;
   previous?: boolean;
   tailLines?: number;
+  /** Prefix every line with its RFC3339Nano timestamp and a space. */
+  timestamps?: boolean;
+  /** Only lines at or after this RFC3339 time. */
+  sinceTime?: string;
   signal?: AbortSignal;
 }
 
@@ -41,6 +64,8 @@ export function podLogStream(api: KubeApi, namespace: string, pod: string, o: Lo
       follow: o.follow || undefined,
       previous: o.previous || undefined,
       tailLines: o.tailLines,
+      timestamps: o.timestamps || undefined,
+      sinceTime: o.sinceTime,
     },
     o.signal,
   );

@@ -10,6 +10,7 @@ const config = (over: Partial<KodevConfig> = {}): KodevConfig => ({
   defaultFlags: [],
   defaultLdflags: [],
   builds: [],
+  dev: {},
   baseDir: '/x',
   files: [],
   ...over,

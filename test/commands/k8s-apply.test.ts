@@ -4,41 +4,21 @@
  * through client-node (not kodev's own client): pod phases, images, field
  * managers, logs.
  */
-import { join } from 'node:path';
 import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freshNamespace, kubeConfig, waitFor } from '../helpers/cluster.js';
-import { copyFixture, removeAll, runKodev } from '../helpers/kodev.js';
-import { type Registry, startRegistry } from '../helpers/registry.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { kubeConfig, waitFor } from '../helpers/cluster.js';
+import { runKodev } from '../helpers/kodev.js';
+import { clusterSuite } from '../helpers/k8s-suite.js';
 
-const cluster = inject('cluster');
-let registry: Registry;
-let app: string;
-let kc: KubeConfig;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  registry = await startRegistry();
-  app = await copyFixture('k8s-app');
-  kc = kubeConfig(cluster);
-}, 120_000);
-
-afterAll(async () => {
-  for (const c of cleanups) await c();
-  await registry?.stop();
-  if (app) await removeAll(join(app, '..'));
-});
-
-async function namespace(): Promise<string> {
-  const ns = await freshNamespace(cluster);
-  cleanups.push(ns.remove);
-  return ns.name;
-}
+const suite = clusterSuite();
+const cluster = suite.cluster;
+const namespace = () => suite.namespace();
+const kc: KubeConfig = kubeConfig(cluster);
 
 function kodev(args: string[], extra: Record<string, string> = {}, input?: string) {
   return runKodev(args, {
-    cwd: app,
-    env: { KUBECONFIG: cluster.kubeconfig, KO_DOCKER_REPO: `${registry.host}/apply`, ...extra },
+    cwd: suite.app,
+    env: { KUBECONFIG: cluster.kubeconfig, KO_DOCKER_REPO: `${suite.registry.host}/apply`, ...extra },
     ...(input !== undefined ? { input } : {}),
   });
 }
@@ -71,7 +51,7 @@ describe('kodev apply on the k8s-app fixture (two Deployments, a Service, a Job)
       const [pod] = byApp(name);
       expect(pod?.status?.phase, name).toBe('Running');
       expect(pod?.spec?.containers[0]?.image).toMatch(
-        new RegExp(`^${registry.host}/apply/${name}-[0-9a-f]{32}@sha256:[0-9a-f]{64}$`),
+        new RegExp(`^${suite.registry.host}/apply/${name}-[0-9a-f]{32}@sha256:[0-9a-f]{64}$`),
       );
     }
     const [job] = byApp('migrate');

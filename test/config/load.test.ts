@@ -67,6 +67,7 @@ const EMPTY: Omit<KodevConfig, 'baseDir' | 'files'> = {
   defaultFlags: [],
   defaultLdflags: [],
   builds: [],
+  dev: {},
 };
 
 describe('loadConfig reads', () => {

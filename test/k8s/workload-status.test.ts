@@ -251,7 +251,9 @@ describe('podProblem', () => {
     {
       name: 'a container of an always-restarting pod that has just exited with an error',
       status: {
-        containerStatuses: [{ name: 'c', state: { terminated: { reason: 'Error', exitCode: 3 } }, restartCount: 0 }],
+        containerStatuses: [
+          { name: 'c', state: { terminated: { reason: 'Error', exitCode: 3 } }, restartCount: 0 },
+        ],
       },
       reason: 'CrashLoopBackOff',
       message: 'container c exited (last exit: Error, code 3)',

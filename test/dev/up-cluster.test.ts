@@ -1,0 +1,116 @@
+/**
+ * `kodev up` against the real cluster and a real registry: `--once` brings
+ * the fixture up and exits, a failing workload makes `--once` fail with the
+ * reason, and under the loop an edit reaches a new pod whose logs show it.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { kubeConfig } from '../helpers/cluster.js';
+import { clusterSuite } from '../helpers/k8s-suite.js';
+import { runKodev, spawnKodev } from '../helpers/kodev.js';
+
+const suite = clusterSuite();
+const cluster = suite.cluster;
+const namespace = () => suite.namespace();
+
+const env = () => ({ KUBECONFIG: cluster.kubeconfig, KO_DOCKER_REPO: `${suite.registry.host}/up` });
+
+describe('kodev up --once', () => {
+  it('builds, applies and waits for two Deployments and a Job, then exits 0 with per-phase timings', async () => {
+    const ns = await namespace();
+    const r = await runKodev(['up', '--once', '-f', 'config', '-n', ns], { cwd: suite.app, env: env() });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^kodev up: 3 image\(s\), kubernetes runtime \(context kodev-test, namespace kodev-test-[0-9a-f]+\)$/m,
+    );
+    expect(r.stderr).toMatch(
+      /^cycle 1 done in \d+ ms \(detect \d+ ms, compile \d+ ms, layer \d+ ms, publish \d+ ms, apply \d+ ms, ready \d+ ms\)$/m,
+    );
+    for (const w of ['Deployment/server', 'Deployment/ticker', 'Job/migrate'])
+      expect(r.stderr).toContain(`${w} ready`);
+    expect(r.stdout).toMatch(/^\[Job\/migrate\/migrate-[a-z0-9]+\/migrate\] migration done$/m);
+    const pods = await kubeConfig(cluster).makeApiClient(CoreV1Api).listNamespacedPod({ namespace: ns });
+    const phases = pods.items.map((p) => `${p.metadata?.name?.split('-')[0]}:${p.status?.phase}`).sort();
+    expect(phases).toEqual(['migrate:Succeeded', 'server:Running', 'ticker:Running']);
+  }, 300_000);
+
+  it('fails with the reason and the last log lines when a workload crashes', async () => {
+    const ns = await namespace();
+    await writeFile(
+      join(suite.app, 'crash.yaml'),
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: crasher}
+spec:
+  selector: {matchLabels: {app: crasher}}
+  template:
+    metadata: {labels: {app: crasher}}
+    spec:
+      containers: [{name: main, image: ko://example.com/kodev-k8s/cmd/migrate, args: ["-fail"]}]
+`,
+    );
+    const r = await runKodev(['up', '--once', '-f', 'crash.yaml', '-n', ns, '--timeout', '2m'], {
+      cwd: suite.app,
+      env: env(),
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(
+      /^cycle 1 failed in \d+ ms .*Deployment\/crasher in kodev-test-[0-9a-f]+: pod crasher-\S+ CrashLoopBackOff/m,
+    );
+  }, 300_000);
+});
+
+describe('kodev up (watching)', () => {
+  it('an edit to one program reaches a new pod whose logs show the change; other workloads are untouched', async () => {
+    const ns = await namespace();
+    const child = spawnKodev(
+      ['up', '--json', '-f', 'config/ticker.yaml', '-f', 'config/server.yaml', '-n', ns],
+      {
+        cwd: suite.app,
+        env: env(),
+      },
+    );
+    const events: { type: string; [k: string]: unknown }[] = [];
+    let buf = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const l of lines) if (l.trim()) events.push(JSON.parse(l));
+    });
+    const until = async (pred: (e: (typeof events)[number]) => boolean, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!events.some(pred)) {
+        if (Date.now() > deadline)
+          throw new Error(`timed out; events:\n${events.map((e) => JSON.stringify(e)).join('\n')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return events.find(pred) as (typeof events)[number];
+    };
+    try {
+      await until((e) => e.type === 'watching', 240_000);
+      const firstTick = await until((e) => e.type === 'log' && String(e.line).startsWith('tick '), 120_000);
+      const oldPod = (firstTick.source as { pod: string }).pod;
+      const apps = kubeConfig(cluster).makeApiClient(AppsV1Api);
+      const serverBefore = (await apps.readNamespacedDeployment({ name: 'server', namespace: ns })).metadata
+        ?.generation;
+      const from = events.length;
+      const file = join(suite.app, 'cmd/ticker/main.go');
+      await writeFile(file, (await readFile(file, 'utf8')).replace('"tick %d\\n"', '"TOCK %d\\n"'));
+      const tock = await until((e) => e.type === 'log' && String(e.line).startsWith('TOCK '), 180_000);
+      expect((tock.source as { pod: string }).pod).not.toBe(oldPod);
+      const cycle = events.slice(from).find((e) => e.type === 'cycle-start');
+      expect(cycle?.images).toEqual(['example.com/kodev-k8s/cmd/ticker']);
+      const serverAfter = (await apps.readNamespacedDeployment({ name: 'server', namespace: ns })).metadata
+        ?.generation;
+      expect(serverAfter).toBe(serverBefore);
+      expect(events.some((e) => e.type === 'first-log' && e.resource === 'Deployment/ticker')).toBe(true);
+    } finally {
+      child.kill('SIGINT');
+      const r = await child;
+      expect(String(r.stderr)).not.toContain('internal error');
+    }
+  }, 420_000);
+});
