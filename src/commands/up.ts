@@ -18,7 +18,7 @@ import { LocalDeployer, type LocalPackage } from '../dev/local-deployer.js';
 import { LocalRuntime } from '../dev/local-runtime.js';
 import { type LocalProcess, localProcesses } from '../dev/local-specs.js';
 import { plainLogger } from '../dev/plain-log.js';
-import { startWatcher } from '../dev/watcher.js';
+import { ignoreMatcher, startWatcher } from '../dev/watcher.js';
 import { UsageError, UserError } from '../errors.js';
 import type { MainPackage } from '../gotool/main-package.js';
 import type { DevImageSettings, KodevConfig } from '../config/types.js';
@@ -65,7 +65,8 @@ export async function upCommand(
   const input = manifestFlags.filename.length
     ? await readManifests(manifestFlags, ctx.cwd, readStdin)
     : { docs: [] };
-  const runtime = pickRuntime(flags.runtime ?? dev.runtime ?? 'auto', input.docs.length > 0, flags, ctx);
+  const kubeFlags = { ...flags, ...(!flags.namespace && dev.namespace ? { namespace: dev.namespace } : {}) };
+  const runtime = pickRuntime(flags.runtime ?? dev.runtime ?? 'auto', input.docs.length > 0, kubeFlags, ctx);
   const env = { ...ctx.env };
   if (!env.KO_DOCKER_REPO && dev.repo) env.KO_DOCKER_REPO = dev.repo;
   const local = runtime.kind === 'local';
@@ -81,6 +82,8 @@ export async function upCommand(
     { ...ctx, env },
   );
   const cleanups: (() => Promise<void>)[] = [async () => pipeline.close()];
+  /** Local processes that have neither printed nor exited yet. */
+  const silent = new Set<string>();
   applyImageSettings(pipeline.config, dev.images ?? {});
   try {
     const koRefs = uniqueReferences(findReferences(input.docs));
@@ -97,9 +100,11 @@ export async function upCommand(
       refToImport.set(r, pkg.importPath);
     }
     const extraWatch = new Map<string, string[]>();
+    const ignoreFor = new Map<string, (path: string) => boolean>();
     for (const [key, img] of Object.entries(dev.images ?? {})) {
       const importPath =
         refToImport.get(key) ?? refToImport.get(`ko://${key}`) ?? key.replace(/^ko:\/\//, '');
+      if (img.ignore?.length) ignoreFor.set(importPath, ignoreMatcher([config.baseDir], img.ignore, false));
       if (img.watch?.length)
         extraWatch.set(
           importPath,
@@ -113,16 +118,20 @@ export async function upCommand(
     if (local) {
       const { processes, warnings } = localProcessesFor(input.docs, refs, refToImport);
       for (const w of warnings) emit({ type: 'error', message: w, retrying: false });
+      for (const p of processes) silent.add(p.name);
       const localRuntime = new LocalRuntime({
         baseEnv: pick(ctx.env, ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']),
-        onLog: (l) =>
+        onLog: (l) => {
+          silent.delete(l.process);
           emit({
             type: 'log',
             source: { resource: l.process, pod: 'local' },
             line: l.line,
             stream: l.stream,
-          }),
+          });
+        },
         onExit: (x) => {
+          silent.delete(x.process);
           if (x.expected) return;
           if (x.code === 0) emit({ type: 'workload', name: x.process, ready: true, summary: 'exited 0' });
           else
@@ -220,11 +229,12 @@ export async function upCommand(
       emit,
       concurrency: dev.concurrency ?? flags.jobs,
       extraWatch,
+      ignoreFor,
     });
     emit({ type: 'session', runtime: runtime.kind, target: runtime.describe, images: [...packages.keys()] });
     const ok = await engine.initial(ctx.signal);
     if (flags.once) {
-      if (local) await settle(ctx.signal);
+      if (local) await settle(silent, timeoutMs, ctx.signal);
       await deployer.stop(flags.cleanup ?? dev.cleanup ?? false);
       emit({ type: 'stopped', cleanedUp: Boolean(flags.cleanup ?? dev.cleanup) });
       return ok ? 0 : 1;
@@ -329,10 +339,17 @@ function pick(
   return out;
 }
 
-/** `--once` with local processes: give them a moment to start and print (bounded). */
-async function settle(signal: AbortSignal): Promise<void> {
+/**
+ * `--once` with local processes: "ready" is a process that has printed or
+ * exited. Waits (bounded) until none is silent, then a moment more for the
+ * lines that follow the first.
+ */
+async function settle(silent: ReadonlySet<string>, timeoutMs: number, signal: AbortSignal): Promise<void> {
   const { setTimeout: sleep } = await import('node:timers/promises');
-  await sleep(1500, undefined, { signal }).catch(() => undefined);
+  const deadline = Date.now() + timeoutMs;
+  while (silent.size > 0 && Date.now() < deadline && !signal.aborted)
+    await sleep(50, undefined, { signal }).catch(() => undefined);
+  await sleep(300, undefined, { signal }).catch(() => undefined);
 }
 
 /** Maps `dev.images` onto ko's settings: build flags and env as a `builds:` entry, `fromImage` as a base override. */

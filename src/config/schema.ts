@@ -43,8 +43,6 @@ export const buildEntrySchema = z.strictObject({
 /** One `dev.images` entry: Skaffold's ko builder fields where they overlap, plus watch settings. */
 export const devImageSchema = z.strictObject({
   fromImage: optional(z.string()),
-  platforms: splitCommas,
-  labels: optional(z.record(z.string(), z.string())),
   env: stringList,
   flags: splitFields,
   ldflags: wrapString,

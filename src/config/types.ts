@@ -23,8 +23,6 @@ export interface BuildEntry {
 /** Per-image settings of the dev loop (`dev.images`, keyed by import path). */
 export interface DevImageSettings {
   fromImage?: string | undefined;
-  platforms?: string[] | undefined;
-  labels?: Record<string, string> | undefined;
   env?: string[] | undefined;
   flags?: string[] | undefined;
   ldflags?: string[] | undefined;

@@ -59,6 +59,8 @@ export interface EngineOptions {
   /** go builds at once. */
   concurrency: number;
   extraWatch?: ReadonlyMap<string, readonly string[]>;
+  /** Per image: paths whose changes never rebuild it (`dev.images.*.ignore`). */
+  ignoreFor?: ReadonlyMap<string, (path: string) => boolean>;
   now?: () => number;
 }
 
@@ -125,6 +127,11 @@ export class DevEngine {
   /** Feeds a batch of file changes from the watcher. */
   onChanges(changes: readonly FileChange[], firstAt: number, signal: AbortSignal): Impact {
     const impact = impactOf(this.inputs(), changes, this.o.extraWatch);
+    for (const [image, ignored] of this.o.ignoreFor ?? []) {
+      const files = impact.images.get(image)?.filter((f) => !ignored(f));
+      if (files?.length === 0) impact.images.delete(image);
+      else if (files) impact.images.set(image, files);
+    }
     for (const i of impact.reload) this.reload.add(i);
     if (impact.images.size) this.enqueue(impact.images, firstAt, signal, false);
     return impact;

@@ -54,9 +54,13 @@ export const DEFAULT_IGNORES: readonly string[] = [
   '**/.vscode/**',
 ];
 
-/** Builds the ignore test: true for paths no root cares about. */
-export function ignoreMatcher(roots: readonly string[], globs: readonly string[]): (path: string) => boolean {
-  const match = picomatch([...DEFAULT_IGNORES, ...globs], { dot: true });
+/** Builds the ignore test: true for paths no root cares about (the default ignores included unless told otherwise). */
+export function ignoreMatcher(
+  roots: readonly string[],
+  globs: readonly string[],
+  withDefaults = true,
+): (path: string) => boolean {
+  const match = picomatch([...(withDefaults ? DEFAULT_IGNORES : []), ...globs], { dot: true });
   return (path) =>
     roots.some((root) => {
       const rel = relative(root, path);

@@ -6,6 +6,8 @@ import {
   formatIssue,
   formatPath,
   validateConfig,
+  DEV_IMAGE_KEYS,
+  DEV_KEYS,
 } from '../../src/config/schema.js';
 
 describe('validateConfig accepts', () => {
@@ -211,4 +213,67 @@ describe('formatIssue and formatPath', () => {
       expect(c.got).toBe(c.want);
     });
   }
+});
+
+describe('validateConfig and the dev section', () => {
+  it('accepts every dev key, with ko-style lists', () => {
+    const { config, errors } = validateConfig(
+      {
+        dev: {
+          manifests: 'config/*.yaml',
+          runtime: 'local',
+          namespace: 'dev',
+          repo: 'registry.example.com/me',
+          platforms: 'linux/amd64,linux/arm64',
+          ignore: ['**/testdata/**'],
+          debounceMs: 20,
+          concurrency: 2,
+          cleanup: true,
+          images: {
+            'example.com/app/cmd/api': { fromImage: 'scratch', flags: '-tags dev', watch: ['migrations'] },
+          },
+        },
+      },
+      'k.yaml',
+    );
+    expect(errors).toEqual([]);
+    expect(config?.dev).toMatchObject({
+      manifests: ['config/*.yaml'],
+      platforms: ['linux/amd64', 'linux/arm64'],
+      images: { 'example.com/app/cmd/api': { flags: ['-tags', 'dev'], watch: ['migrations'] } },
+    });
+  });
+
+  const bad: { name: string; raw: unknown; path: string; message: RegExp; validKeys?: readonly string[] }[] =
+    [
+      {
+        name: 'an unknown dev key',
+        raw: { dev: { watchDelay: 1 } },
+        path: 'dev.watchDelay',
+        message: /unknown key/,
+        validKeys: DEV_KEYS,
+      },
+      {
+        name: 'an unknown per-image key',
+        raw: { dev: { images: { x: { labels: {} } } } },
+        path: 'dev.images.x.labels',
+        message: /unknown key/,
+        validKeys: DEV_IMAGE_KEYS,
+      },
+      {
+        name: 'a runtime that does not exist',
+        raw: { dev: { runtime: 'docker' } },
+        path: 'dev.runtime',
+        message: /./,
+      },
+      { name: 'a negative debounce', raw: { dev: { debounceMs: -1 } }, path: 'dev.debounceMs', message: /./ },
+    ];
+  for (const c of bad)
+    it(`rejects ${c.name}`, () => {
+      const { errors } = validateConfig(c.raw, 'k.yaml');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.path).toBe(c.path);
+      expect(errors[0]?.message).toMatch(c.message);
+      if (c.validKeys) expect(errors[0]?.validKeys).toEqual(c.validKeys);
+    });
 });
