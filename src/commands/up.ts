@@ -256,6 +256,7 @@ export async function upCommand(
     await watcher.ready;
     emit({ type: 'watching', roots });
     await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
+    engine.dispose();
     await engine.idle().catch(() => undefined);
     const cleanup = flags.cleanup ?? dev.cleanup ?? false;
     await deployer.stop(cleanup);

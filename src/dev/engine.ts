@@ -82,6 +82,12 @@ export class DevEngine {
   private pendingFirstAt?: number;
   private readonly reload = new Set<string>();
   private paused = false;
+  /** Images built but not deployed because the deploy failed. */
+  private readonly undeployed = new Set<string>();
+  /** Images to try again without a new change, after a backoff. */
+  private readonly retry = new Set<string>();
+  private retryAttempt = 0;
+  private retryTimer?: NodeJS.Timeout;
   private readonly now: () => number;
 
   constructor(private readonly o: EngineOptions) {
@@ -135,6 +141,30 @@ export class DevEngine {
     for (const i of impact.reload) this.reload.add(i);
     if (impact.images.size) this.enqueue(impact.images, firstAt, signal, false);
     return impact;
+  }
+
+  /** Stops pending retries (on exit). */
+  dispose(): void {
+    clearTimeout(this.retryTimer);
+  }
+
+  /** After a failed cycle, tries the outage-hit images again with exponential backoff (1 s .. 30 s). */
+  private scheduleRetry(ok: boolean, signal: AbortSignal): void {
+    if (ok) this.retryAttempt = 0;
+    if (this.retry.size === 0 || signal.aborted || this.retryTimer) return;
+    const delay = Math.min(30_000, 1000 * 2 ** this.retryAttempt++);
+    const images = [...this.retry];
+    this.retry.clear();
+    this.o.emit({
+      type: 'error',
+      message: `retrying ${images.join(', ')} in ${delay / 1000} s`,
+      retrying: true,
+    });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!signal.aborted) this.enqueue(new Map(images.map((i) => [i, []])), this.now(), signal, false);
+    }, delay);
+    this.retryTimer.unref();
   }
 
   /** Resolves when no cycle is running or queued. */
@@ -207,16 +237,24 @@ export class DevEngine {
       ),
     );
     let error = failures[0];
+    // Images whose last deploy failed (an API server outage) go out with this cycle's.
+    for (const i of this.undeployed) changed.add(i);
     if (changed.size && !signal.aborted) {
-      const deploySignal = AbortSignal.any([signal]);
       try {
-        await this.o.deployer.deploy(changed, this.outputs(), deploySignal, time);
+        await this.o.deployer.deploy(changed, this.outputs(), signal, time);
+        this.undeployed.clear();
       } catch (err) {
         error ??= (err as Error).message;
         failures.push((err as Error).message);
+        if (!signal.aborted)
+          for (const i of changed) {
+            this.undeployed.add(i);
+            this.retry.add(i);
+          }
       }
     }
     const ok = failures.length === 0 && !signal.aborted;
+    this.scheduleRetry(ok, signal);
     this.o.emit({
       type: 'cycle-end',
       cycle,
@@ -281,6 +319,8 @@ export class DevEngine {
         for (const line of output.trim().split('\n')) this.o.emit({ type: 'build-output', image, line });
       this.o.emit({ type: 'image-state', image, state: 'failed', detail: message });
       failures.push(message);
+      // A compile error waits for the next save; anything else (a registry outage) is retried.
+      if (!output) this.retry.add(image);
     } finally {
       signal.removeEventListener('abort', onAbort);
       if (m.building === controller) m.building = undefined;

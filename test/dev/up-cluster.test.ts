@@ -9,6 +9,7 @@ import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { kubeConfig } from '../helpers/cluster.js';
 import { clusterSuite } from '../helpers/k8s-suite.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { runKodev, spawnKodev } from '../helpers/kodev.js';
 
 const suite = clusterSuite();
@@ -113,4 +114,46 @@ describe('kodev up (watching)', () => {
       expect(String(r.stderr)).not.toContain('internal error');
     }
   }, 420_000);
+});
+
+describe('kodev up through a registry outage', () => {
+  it('reports the failed push, keeps running, and retries until the change is deployed without another save', async () => {
+    const ns = await namespace();
+    const proxy = await startFaultProxy(suite.registry.url);
+    const child = spawnKodev(['up', '--json', '-f', 'config/ticker.yaml', '-n', ns], {
+      cwd: suite.app,
+      env: { KUBECONFIG: cluster.kubeconfig, KO_DOCKER_REPO: `${proxy.host}/outage` },
+    });
+    const events: { type: string; [k: string]: unknown }[] = [];
+    let buf = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const l of lines) if (l.trim()) events.push(JSON.parse(l));
+    });
+    const until = async (pred: (e: (typeof events)[number]) => boolean, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!events.some(pred)) {
+        if (Date.now() > deadline)
+          throw new Error(`timed out; events:\n${events.map((e) => JSON.stringify(e)).join('\n')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      await until((e) => e.type === 'watching', 240_000);
+      // Every registry request fails for a while: more than one push attempt's own retries.
+      proxy.inject({ match: {}, fault: { kind: 'status', status: 503 }, times: 25 });
+      const file = join(suite.app, 'cmd/ticker/main.go');
+      await writeFile(file, (await readFile(file, 'utf8')).replace(/"(tick|TOCK) %d\\n"/, '"OUTAGE %d\\n"'));
+      await until((e) => e.type === 'error' && e.retrying === true, 120_000);
+      await until((e) => e.type === 'cycle-end' && e.ok === false, 120_000);
+      await until((e) => e.type === 'log' && String(e.line).startsWith('OUTAGE '), 240_000);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGINT');
+      await child;
+      await proxy.stop();
+    }
+  }, 480_000);
 });

@@ -200,6 +200,22 @@ describe('kodev up (local runtime) rebuilds exactly what a change affects', () =
     expect(logs(from).filter((l) => l.startsWith('b: b: burst'))).toEqual(['b: b: burst99']);
   });
 
+  it('a newer change cancels the build in flight for that image (latest wins)', async () => {
+    const from = events.length;
+    const file = join(dir, 'internal/onlya/onlya.go');
+    await writeFile(file, pkg('onlya', 'first'));
+    await waitEvent((e) => e.type === 'image-state' && e.image === A && e.state === 'building', from);
+    await writeFile(file, pkg('onlya', 'second'));
+    await waitEvent((e) => e.type === 'log' && String(e.line).endsWith(' second'), from);
+    const superseded = events
+      .slice(from)
+      .filter(
+        (e) => e.type === 'image-state' && e.image === A && e.detail === 'superseded by a newer change',
+      );
+    expect(superseded).toHaveLength(1);
+    expect(logs(from).filter((l) => l.endsWith(' first'))).toEqual([]);
+  });
+
   it('go.mod edits rebuild everything', async () => {
     const from = events.length;
     await appendFile(join(dir, 'go.mod'), '\n// touched\n');
