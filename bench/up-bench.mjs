@@ -111,8 +111,9 @@ async function descendants(pid) {
 /**
  * Starts `kodev up --json <args>` in `cwd` and reads its events, each stamped with its index (`i`)
  * and its arrival time on the bench clock (`at`, performance.now() ms); stderr goes to `logFile`.
- * `until(pred, from, ms, what)` waits for the first event from index `from` on that matches, and
- * fails when kodev exits, `ms` pass or the bench is aborted. `stop()` sends SIGINT, then SIGKILL to
+ * `waitFor(check, ms, what)` polls `check()` until it returns something truthy, which it returns,
+ * and fails when kodev exits, `ms` pass or the bench is aborted; `until(pred, from, ms, what)` waits
+ * that way for the first event from index `from` on that matches `pred`. `stop()` sends SIGINT, then SIGKILL to
  * kodev and everything it started after STOP_GRACE_MS; it is safe to call twice.
  */
 function startUp(args, { cwd, env, logFile }) {
@@ -151,17 +152,18 @@ function startUp(args, { cwd, env, logFile }) {
       .slice(-10)
       .map(({ i: _i, at: _at, ...e }) => JSON.stringify(e))
       .join('\n')}`;
-  async function until(pred, from, ms, what) {
+  async function waitFor(check, ms, what) {
     const deadline = performance.now() + ms;
     for (;;) {
       abort.signal.throwIfAborted();
-      const found = events.slice(from).find(pred);
+      const found = check();
       if (found) return found;
       if (exited) fail(`kodev up exited before ${what}:\n${await context()}`);
       if (performance.now() > deadline) fail(`no ${what} within ${ms / 1000} s:\n${await context()}`);
       await sleep(POLL_MS);
     }
   }
+  const until = (pred, from, ms, what) => waitFor(() => events.slice(from).find(pred), ms, what);
   let stopping;
   const stop = () =>
     (stopping ??= (async () => {
@@ -181,7 +183,7 @@ function startUp(args, { cwd, env, logFile }) {
       await exit;
       console.error(`up-bench: kodev up did not stop within ${STOP_GRACE_MS / 1000} s of SIGINT; killed it`);
     })());
-  return { events, until, stop };
+  return { events, until, waitFor, stop };
 }
 
 /**
@@ -210,6 +212,7 @@ async function kodevRound(up, fixture, marker, label) {
     ROUND_MS,
     `end of cycle ${start.cycle}`,
   );
+  await settle(up, label);
   const firstLog = up.events.find((e) => e.type === 'first-log' && e.i > start.i && e.i <= log.i + 1);
   const latencyMs = log.at - savedAt;
   const firstLogMs = firstLog ? firstLog.ms : log.at - end.at;
@@ -236,6 +239,22 @@ async function kodevRound(up, fixture, marker, label) {
     `  ${label}: ${sample.seconds.toFixed(2)} s to the new line (cycle ${end.totalMs} ms: ${phases}; first log ${firstLogMs.toFixed(0)} ms after apply)${end.ok ? '' : `; the cycle failed: ${end.error}`}`,
   );
   return sample;
+}
+
+/**
+ * Waits until kodev is idle: every cycle that started has ended, and no retry that kodev announced
+ * (`retrying ... in N s`, after a failed cycle) is still to come. The next round then starts on a
+ * quiet loop, and neither side runs beside a cycle left over from the round before.
+ */
+async function settle(up, label) {
+  const idle = () => {
+    const last = (pred) => up.events.findLast(pred)?.i ?? -1;
+    const starts = up.events.filter((e) => e.type === 'cycle-start').length;
+    const ends = up.events.filter((e) => e.type === 'cycle-end').length;
+    const retry = last((e) => e.type === 'error' && e.retrying && e.message.startsWith('retrying '));
+    return starts === ends && retry < last((e) => e.type === 'cycle-start');
+  };
+  await up.waitFor(idle, ROUND_MS, `idle loop after ${label}`);
 }
 
 /** One baseline round: the same kind of edit with `marker` in `dir`, then `go build` under GNU time. */

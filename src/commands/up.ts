@@ -115,6 +115,10 @@ export async function upCommand(
     const buildLog = (image: string, line: string) => emit({ type: 'build-output', image, line });
     let builder: ImageBuilder;
     let deployer: Deployer;
+    let kubeDeployer: KubeDeployer | undefined;
+    let localDeployer: LocalDeployer | undefined;
+    const pkgs = new Map<string, LocalPackage>();
+    const localPackage = (p: MainPackage): LocalPackage => ({ kodataDir: join(p.dir, 'kodata'), dir: p.dir });
     if (local) {
       const { processes, warnings } = localProcessesFor(input.docs, refs, refToImport);
       for (const w of warnings) emit({ type: 'error', message: w, retrying: false });
@@ -143,9 +147,7 @@ export async function upCommand(
             });
         },
       });
-      const pkgs = new Map<string, LocalPackage>(
-        [...packages].map(([k, p]) => [k, { kodataDir: join(p.dir, 'kodata'), dir: p.dir }]),
-      );
+      for (const [k, p] of packages) pkgs.set(k, localPackage(p));
       const binDir = join(cacheDir(ctx.env, ctx.homeDir), 'dev', `bin-${randomBytes(4).toString('hex')}`);
       cleanups.push(() => rm(binDir, { recursive: true, force: true }));
       builder = new BinaryBuilder({
@@ -155,7 +157,7 @@ export async function upCommand(
         dir: binDir,
         log: buildLog,
       });
-      deployer = new LocalDeployer({
+      deployer = localDeployer = new LocalDeployer({
         runtime: localRuntime,
         processes,
         packages: pkgs,
@@ -191,7 +193,7 @@ export async function upCommand(
         publisher: pipeline.publisher,
         log: buildLog,
       });
-      deployer = new KubeDeployer({
+      deployer = kubeDeployer = new KubeDeployer({
         api,
         discovery: new Discovery(api),
         docs: input.docs,
@@ -245,11 +247,46 @@ export async function upCommand(
         manifestFlags.filename.filter((f) => f !== '-').map((f) => dirname(resolvePath(ctx.cwd, f))),
       ),
     ];
+    const manifestGlobs = flags.filename.length ? [] : (dev.manifests ?? []);
+    const manifestFiles = new Set(manifestFlags.filename.map((f) => resolvePath(ctx.cwd, f)));
+    const globMatch = manifestGlobs.length
+      ? ignoreMatcher([config.baseDir], manifestGlobs, false)
+      : () => false;
+    const isManifest = (path: string) =>
+      manifestFiles.has(path) ||
+      globMatch(path) ||
+      (flags.recursive || manifestFlags.filename.some((f) => resolvePath(ctx.cwd, f) === dirname(path))
+        ? /\.(ya?ml|json)$/.test(path) && manifestDirs.some((d) => path.startsWith(`${d}/`))
+        : false);
+    /** A manifest edit: new ko:// references become images, and every manifest is applied again. */
+    const reloadManifests = async () => {
+      const files = await manifestInputs(flags, dev.manifests, config.baseDir);
+      const docs = (await readManifests(files, ctx.cwd, readStdin)).docs;
+      const fresh: string[] = [];
+      for (const r of uniqueReferences(findReferences(docs))) {
+        if (refToImport.has(r)) continue;
+        const pkg = await pipeline.packages.resolve(r);
+        refToImport.set(r, pkg.importPath);
+        if (!packages.has(pkg.importPath)) fresh.push(pkg.importPath);
+        packages.set(pkg.importPath, pkg);
+        pkgs.set(pkg.importPath, localPackage(pkg));
+      }
+      engine.addImages(fresh);
+      kubeDeployer?.setManifests(docs);
+      localDeployer?.setProcesses(localProcessesFor(docs, refs, refToImport).processes);
+      engine.redeployAll(ctx.signal);
+    };
     const watcher = startWatcher({
       roots: [...new Set([...roots, ...manifestDirs, ...[...extraWatch.values()].flat()])],
       ignore: dev.ignore ?? [],
       quietMs: dev.debounceMs ?? 50,
-      onBatch: (changes, firstAt) => engine.onChanges(changes, firstAt, ctx.signal),
+      onBatch: (changes, firstAt) => {
+        if (changes.some((c) => isManifest(c.path)))
+          void reloadManifests().catch((err: Error) =>
+            emit({ type: 'error', message: err.message, retrying: false }),
+          );
+        engine.onChanges(changes, firstAt, ctx.signal);
+      },
       onError: (err) => emit({ type: 'error', message: err.message, retrying: true }),
     });
     cleanups.push(() => watcher.close());

@@ -143,6 +143,17 @@ export class DevEngine {
     return impact;
   }
 
+  /** Starts keeping new images up to date (a manifest edit referenced them). */
+  addImages(importPaths: readonly string[]): void {
+    for (const i of importPaths) if (!this.memory.has(i)) this.memory.set(i, {});
+  }
+
+  /** Deploys everything again (the manifests changed): builds what is new, then applies all. */
+  redeployAll(signal: AbortSignal): void {
+    for (const [i, m] of this.memory) if (m.output) this.undeployed.add(i);
+    this.enqueue(new Map([...this.memory.keys()].map((i) => [i, []])), this.now(), signal, false);
+  }
+
   /** Stops pending retries (on exit). */
   dispose(): void {
     clearTimeout(this.retryTimer);

@@ -23,7 +23,7 @@ export interface KubeDeployerOptions {
   api: KubeApi;
   discovery: Discovery;
   docs: readonly ManifestDocument[];
-  /** ko:// reference as written -> import path. */
+  /** ko:// reference as written -> import path (kept up to date by the caller). */
   refs: ReadonlyMap<string, string>;
   rule: NamespaceRule;
   fieldManager: string;
@@ -42,6 +42,12 @@ export class KubeDeployer implements Deployer {
   private readonly targets = new Map<string, FollowTarget>();
 
   constructor(private readonly o: KubeDeployerOptions) {}
+
+  /** New manifests (an edit): the next deploy applies all of them. */
+  setManifests(docs: readonly ManifestDocument[]): void {
+    this.o.docs = docs;
+    this.first = true;
+  }
 
   async deploy(
     changed: ReadonlySet<string>,

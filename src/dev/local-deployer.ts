@@ -16,6 +16,16 @@ export interface LocalPackage {
 
 /** Restarts local processes for changed images. */
 export class LocalDeployer implements Deployer {
+  private restartAll = false;
+
+  /** New process specs (a manifest edit): every process restarts on the next deploy. */
+  setProcesses(processes: readonly LocalProcess[]): void {
+    const gone = this.o.processes.filter((p) => !processes.some((q) => q.name === p.name));
+    for (const p of gone) void this.o.runtime.stop(p.name);
+    this.o.processes = processes;
+    this.restartAll = true;
+  }
+
   constructor(
     private readonly o: {
       runtime: LocalRuntime;
@@ -35,9 +45,10 @@ export class LocalDeployer implements Deployer {
     for (const p of this.o.processes) {
       const binary = outputs.get(p.importPath);
       const pkg = this.o.packages.get(p.importPath);
-      if (!changed.has(p.importPath) || !binary || !pkg) continue;
+      if ((!changed.has(p.importPath) && !this.restartAll) || !binary || !pkg) continue;
       await this.o.runtime.run(p, binary, pkg.kodataDir, pkg.dir);
     }
+    this.restartAll = false;
     time('apply', performance.now() - started);
     this.o.applied?.(Date.now());
   }
