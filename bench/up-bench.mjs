@@ -113,8 +113,8 @@ async function descendants(pid) {
  * and its arrival time on the bench clock (`at`, performance.now() ms); stderr goes to `logFile`.
  * `waitFor(check, ms, what)` polls `check()` until it returns something truthy, which it returns,
  * and fails when kodev exits, `ms` pass or the bench is aborted; `until(pred, from, ms, what)` waits
- * that way for the first event from index `from` on that matches `pred`. `stop()` sends SIGINT, then SIGKILL to
- * kodev and everything it started after STOP_GRACE_MS; it is safe to call twice.
+ * that way for the first event from index `from` on that matches `pred`. `stop()` sends SIGINT,
+ * then SIGKILL to kodev and everything it started after STOP_GRACE_MS; it is safe to call twice.
  */
 function startUp(args, { cwd, env, logFile }) {
   const events = [];
@@ -344,13 +344,16 @@ function table(results) {
 }
 
 /**
- * Starts (or reuses) the test cluster. Returns its kubeconfig and whether this run started it,
- * judged by health.sh before start.sh: only a cluster the bench started is stopped at the end.
+ * Starts (or reuses) the test cluster and returns its kubeconfig and whether it was already running,
+ * judged by health.sh before start.sh. Only a cluster the bench started goes on `stops`, before
+ * start.sh runs, so that a start that fails half-way is stopped too.
  */
-async function startCluster() {
+async function startCluster(stops) {
   const health = await tool('bash', [path.join(CLUSTER_SCRIPTS, 'health.sh'), '--quiet'], { reject: false });
   const reused = health.exitCode === 0;
   console.error(`up-bench: ${reused ? 'reusing the running test cluster' : 'starting the test cluster'}`);
+  if (!reused)
+    stops.push(() => cleanupTool('bash', [path.join(CLUSTER_SCRIPTS, 'stop.sh')], { timeout: CLEANUP_MS }));
   const started = await tool('bash', [path.join(CLUSTER_SCRIPTS, 'start.sh')], { timeout: CLUSTER_START_MS });
   return { kubeconfig: started.stdout.trim().split('\n').at(-1), reused };
 }
@@ -406,9 +409,7 @@ async function main() {
       }),
     );
 
-    const cluster = await startCluster();
-    if (!cluster.reused)
-      stops.push(() => cleanupTool('bash', [path.join(CLUSTER_SCRIPTS, 'stop.sh')], { timeout: CLEANUP_MS }));
+    const cluster = await startCluster(stops);
     const registry = await startRegistry(path.join(tmp, 'registry'), {
       secret: 'kodev-up-bench',
       signal: abort.signal,

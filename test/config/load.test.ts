@@ -91,6 +91,7 @@ describe('loadConfig reads', () => {
         },
       ],
       baseDir: dir,
+      dev: {},
       files: [path.join(dir, '.ko.yaml')],
     });
   });
