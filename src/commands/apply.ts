@@ -12,6 +12,7 @@ import { planObjects } from '../k8s/plan.js';
 import { waitForWorkloads } from '../k8s/wait.js';
 import type { FilenameFlags } from '../options/filename-options.js';
 import { type ApplyFlags, parseDuration } from '../options/kube-options.js';
+import { findReferences } from '../resolve/references.js';
 import { selectDocuments } from '../resolve/selector.js';
 import type { CommandContext } from './context.js';
 import { readManifests } from './manifests.js';
@@ -39,12 +40,15 @@ export async function applyCommand(
     // Checked before any build: the objects are objects, their kinds are served, their namespaces fit.
     const selected = input.selector ? selectDocuments(input.docs, input.selector) : input.docs;
     await planObjects(discovery, manifestObjects(selected), rule, ctx.signal);
-    const pipeline = await openBuildPipeline(flags, ctx);
-    let resolved;
-    try {
-      resolved = await resolveInput(input, pipeline);
-    } finally {
-      await pipeline.close();
+    // Without ko:// references there is nothing to build, and no KO_DOCKER_REPO is needed.
+    let resolved = selected;
+    if (findReferences(selected).length > 0) {
+      const pipeline = await openBuildPipeline(flags, ctx);
+      try {
+        resolved = await resolveInput(input, pipeline);
+      } finally {
+        await pipeline.close();
+      }
     }
     const planned = await planObjects(discovery, manifestObjects(resolved), rule, ctx.signal);
     const applied = await applyObjects(api, discovery, planned, {

@@ -4,6 +4,7 @@ import type { FilenameFlags } from '../options/filename-options.js';
 import { type ManifestDocument, location, renderManifests } from '../resolve/documents.js';
 import { findReferences } from '../resolve/references.js';
 import { resolveManifests } from '../resolve/resolve.js';
+import { selectDocuments } from '../resolve/selector.js';
 import type { CommandContext } from './context.js';
 import { type ManifestInput, readManifests } from './manifests.js';
 import { type BuildCommandFlags, type BuildPipeline, openBuildPipeline } from './pipeline.js';
@@ -18,6 +19,9 @@ export async function resolveCommand(
   readStdin: () => Promise<string>,
 ): Promise<string> {
   const input = await readManifests(flags, ctx.cwd, readStdin);
+  const selected = input.selector ? selectDocuments(input.docs, input.selector) : input.docs;
+  // Without ko:// references there is nothing to build, and no KO_DOCKER_REPO is needed.
+  if (findReferences(selected).length === 0) return renderManifests(selected);
   const pipeline = await openBuildPipeline(flags, ctx);
   try {
     return renderManifests(await resolveInput(input, pipeline));

@@ -18,6 +18,7 @@ export interface KubeObject {
     uid?: string;
     generation?: number;
     resourceVersion?: string;
+    deletionTimestamp?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[];

@@ -121,6 +121,8 @@ interface ContainerStatus {
 
 /** The first unfixable problem of a pod, or undefined while it is fine or still starting. */
 export function podProblem(pod: KubeObject): PodProblem | undefined {
+  // A pod being deleted (the old one of a rollout) exits on SIGTERM: that is not a crash.
+  if (pod.metadata.deletionTimestamp) return undefined;
   const st = (pod.status ?? {}) as {
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
     containerStatuses?: ContainerStatus[];

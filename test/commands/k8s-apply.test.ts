@@ -147,6 +147,20 @@ describe('kodev apply --server-side=false and kodev create', () => {
   });
 });
 
+describe('manifests without ko:// references', () => {
+  it('apply and resolve need no KO_DOCKER_REPO when there is nothing to build', async () => {
+    const ns = await namespace();
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain # no images here\ndata: {a: b}\n';
+    const env = { KUBECONFIG: cluster.kubeconfig };
+    const applied = await runKodev(['apply', '-n', ns, '-f', '-'], { cwd: suite.app, env, input: cm });
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toBe('configmap/plain created\n');
+    const resolved = await runKodev(['resolve', '-f', '-'], { cwd: suite.app, env: {}, input: cm });
+    expect(resolved.exitCode).toBe(0);
+    expect(resolved.stdout).toBe(cm);
+  });
+});
+
 describe('CustomResourceDefinitions', () => {
   it('applies a CRD before its custom resource in the same file, waiting until it is Established', async () => {
     const ns = await namespace();

@@ -173,13 +173,18 @@ describe('isWaitedKind', () => {
 });
 
 describe('podProblem', () => {
-  const pod = (status: unknown) => obj('v1', 'Pod', {}, status);
+  const pod = (status: unknown, deleting = false) => {
+    const p = obj('v1', 'Pod', {}, status);
+    if (deleting) p.metadata.deletionTimestamp = '2026-11-22T00:00:00Z';
+    return p;
+  };
   const cases: {
     name: string;
     status: unknown;
     reason?: string;
     message?: string;
     previousLogs?: boolean;
+    deleting?: boolean;
   }[] = [
     { name: 'a pod still pending', status: { phase: 'Pending' } },
     {
@@ -260,13 +265,18 @@ describe('podProblem', () => {
       previousLogs: false,
     },
     {
+      name: 'a pod being deleted whose container exited on SIGTERM',
+      deleting: true,
+      status: { containerStatuses: [{ name: 'c', state: { terminated: { reason: 'Error', exitCode: 2 } } }] },
+    },
+    {
       name: 'a container still creating',
       status: { containerStatuses: [{ name: 'c', state: { waiting: { reason: 'ContainerCreating' } } }] },
     },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const p = podProblem(pod(c.status));
+      const p = podProblem(pod(c.status, c.deleting));
       if (!c.reason) return expect(p).toBeUndefined();
       expect(p).toMatchObject({ reason: c.reason, message: c.message, previousLogs: c.previousLogs });
     });
