@@ -291,6 +291,7 @@ export async function upCommand(
     });
     cleanups.push(() => watcher.close());
     await watcher.ready;
+    await engine.catchUp(ctx.signal);
     emit({ type: 'watching', roots });
     await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
     engine.dispose();

@@ -143,6 +143,19 @@ export class DevEngine {
     return impact;
   }
 
+  /**
+   * Once the watcher is up: rebuilds images whose sources changed while the
+   * first cycle ran (those saves came before anything was watching).
+   */
+  async catchUp(signal: AbortSignal): Promise<void> {
+    const stale = new Map<string, string[]>();
+    for (const [image, m] of this.memory) {
+      if (!m.inputs || !m.inputHash) continue;
+      if ((await hashInputs(m.inputs, this.o.hashExtra(image))) !== m.inputHash) stale.set(image, []);
+    }
+    if (stale.size) this.enqueue(stale, this.now(), signal, false);
+  }
+
   /** Starts keeping new images up to date (a manifest edit referenced them). */
   addImages(importPaths: readonly string[]): void {
     for (const i of importPaths) if (!this.memory.has(i)) this.memory.set(i, {});

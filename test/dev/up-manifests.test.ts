@@ -68,6 +68,11 @@ beforeAll(async () => {
     for (const l of lines) if (l.trim()) events.push(JSON.parse(l));
   });
   await waitLog('a: x', 180_000);
+  // Edits made before the watcher's first scan has finished would go unseen.
+  const deadline = Date.now() + 60_000;
+  while (!events.some((e) => e.type === 'watching') && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+  expect(events.some((e) => e.type === 'watching')).toBe(true);
 }, 240_000);
 
 afterAll(async () => {
