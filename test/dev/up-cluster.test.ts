@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { kubeConfig } from '../helpers/cluster.js';
 import { clusterSuite } from '../helpers/k8s-suite.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { collectJsonEvents } from '../helpers/json-events.js';
 import { runKodev, spawnKodev } from '../helpers/kodev.js';
 
 const suite = clusterSuite();
@@ -73,23 +74,7 @@ describe('kodev up (watching)', () => {
         env: env(),
       },
     );
-    const events: { type: string; [k: string]: unknown }[] = [];
-    let buf = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const l of lines) if (l.trim()) events.push(JSON.parse(l));
-    });
-    const until = async (pred: (e: (typeof events)[number]) => boolean, ms: number) => {
-      const deadline = Date.now() + ms;
-      while (!events.some(pred)) {
-        if (Date.now() > deadline)
-          throw new Error(`timed out; events:\n${events.map((e) => JSON.stringify(e)).join('\n')}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return events.find(pred) as (typeof events)[number];
-    };
+    const { events, until } = collectJsonEvents(child.stdout);
     try {
       await until((e) => e.type === 'watching', 240_000);
       const firstTick = await until((e) => e.type === 'log' && String(e.line).startsWith('tick '), 120_000);
@@ -124,22 +109,7 @@ describe('kodev up through a registry outage', () => {
       cwd: suite.app,
       env: { KUBECONFIG: cluster.kubeconfig, KO_DOCKER_REPO: `${proxy.host}/outage` },
     });
-    const events: { type: string; [k: string]: unknown }[] = [];
-    let buf = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const l of lines) if (l.trim()) events.push(JSON.parse(l));
-    });
-    const until = async (pred: (e: (typeof events)[number]) => boolean, ms: number) => {
-      const deadline = Date.now() + ms;
-      while (!events.some(pred)) {
-        if (Date.now() > deadline)
-          throw new Error(`timed out; events:\n${events.map((e) => JSON.stringify(e)).join('\n')}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
+    const { until } = collectJsonEvents(child.stdout);
     try {
       await until((e) => e.type === 'watching', 240_000);
       // Every registry request fails for a while: more than one push attempt's own retries.
