@@ -22,6 +22,7 @@ import { bindFilenameFlags } from './options/filename-options.js';
 import { bindApplyFlags, bindKubeFlags } from './options/kube-options.js';
 import { bindPublishFlags } from './options/publish-options.js';
 import { homeDir, hostArch, now, processCwd, processEnv } from './system/env.js';
+import { processTerminal } from './system/terminal.js';
 import { kodevVersion } from './version.js';
 
 // undici parses HTTP with a WebAssembly module that V8 would recompile with its
@@ -83,7 +84,12 @@ export function makeProgram(
       run(async (ctx) => {
         if (flags.watch) {
           const { upCommand } = await import('./commands/up.js');
-          return upCommand([], { ...flags, once: false, json: false, runtime: 'kubernetes' }, ctx, readStdin);
+          return upCommand(
+            [],
+            { ...flags, once: false, json: false, tui: true, runtime: 'kubernetes' },
+            ctx,
+            readStdin,
+          );
         }
         const { applyCommand } = await import('./commands/apply.js');
         await applyCommand(verb, flags, ctx, readStdin);
@@ -102,7 +108,11 @@ export function makeProgram(
       'kubernetes, local or auto (default: kubernetes when manifests and a kubeconfig exist)',
     )
     .option('--cleanup', 'delete what was applied (or stop processes) on exit')
-    .option('--timeout <duration>', 'how long a rollout may take', '5m');
+    .option('--timeout <duration>', 'how long a rollout may take', '5m')
+    .option(
+      '--no-tui',
+      'print plain lines instead of the terminal UI (the default without a terminal or with CI set)',
+    );
   bindKubeFlags(bindPublishFlags(bindBuildFlags(bindFilenameFlags(up))));
   up.action((refs: string[], flags: UpFlags) =>
     run(async (ctx) => {
@@ -209,6 +219,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let verbose = false;
   const program = makeProgram(async (work) => {
     verbose = Boolean(program.opts().verbose);
+    const terminal = processTerminal();
     const ctx: CommandContext = {
       env: processEnv(),
       cwd: processCwd(),
@@ -220,6 +231,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       tmpDir: tmpdir(),
       hostArch: hostArch(),
       homeDir: homeDir(),
+      ...(terminal ? { terminal } : {}),
     };
     const result = await work(ctx);
     if (typeof result === 'number') code = result;

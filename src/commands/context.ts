@@ -1,5 +1,6 @@
 /** What every command receives from `cli.ts`: the environment as data and the two output streams. */
 import type { Env } from '../system/env.js';
+import type { Terminal } from '../system/terminal.js';
 
 /** The world a command runs in, injected so commands can be tested as functions. */
 export interface CommandContext {
@@ -16,4 +17,6 @@ export interface CommandContext {
   /** The host CPU in Node's spelling (`x64`, `arm64`); the default platform follows it. */
   hostArch: string;
   homeDir: string;
+  /** Set when stdin and stdout are a terminal (the dev loop's UI needs one). */
+  terminal?: Terminal;
 }

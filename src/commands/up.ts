@@ -18,6 +18,7 @@ import { LocalDeployer, type LocalPackage } from '../dev/local-deployer.js';
 import { LocalRuntime } from '../dev/local-runtime.js';
 import { type LocalProcess, localProcesses } from '../dev/local-specs.js';
 import { plainLogger } from '../dev/plain-log.js';
+import { SessionStore } from '../dev/session-store.js';
 import { ignoreMatcher, startWatcher } from '../dev/watcher.js';
 import { UsageError, UserError } from '../errors.js';
 import type { MainPackage } from '../gotool/main-package.js';
@@ -33,12 +34,20 @@ import { type KubeFlags, parseDuration } from '../options/kube-options.js';
 import { findReferences, uniqueReferences } from '../resolve/references.js';
 import type { CommandContext } from './context.js';
 import { readManifests } from './manifests.js';
+import { startUi, wantsColor, wantsUi } from './up-ui.js';
 import { type BuildCommandFlags, openBuildPipeline } from './pipeline.js';
 
 /** All flags of `kodev up`. */
 export type UpFlags = BuildCommandFlags &
   FilenameFlags &
-  KubeFlags & { once: boolean; json: boolean; timeout: string; runtime?: string; cleanup?: boolean };
+  KubeFlags & {
+    once: boolean;
+    json: boolean;
+    timeout: string;
+    runtime?: string;
+    cleanup?: boolean;
+    tui?: boolean;
+  };
 
 /** Runs the loop; resolves with the exit code (after Ctrl-C, or at the end of `--once`). */
 export async function upCommand(
@@ -48,7 +57,17 @@ export async function upCommand(
   readStdin: () => Promise<string>,
 ): Promise<number> {
   const timeoutMs = parseDuration(flags.timeout, '--timeout');
-  const emitRaw = plainLogger({ stdout: ctx.stdout, stderr: ctx.stderr }, flags.json);
+  // Quitting from the UI (q) stops the loop like Ctrl-C does without one.
+  const stop = new AbortController();
+  const signal = stop.signal;
+  const onInterrupt = () => stop.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) onInterrupt();
+  else ctx.signal.addEventListener('abort', onInterrupt, { once: true });
+  const store = wantsUi(ctx.terminal, ctx.env, flags) ? new SessionStore() : undefined;
+  const emitRaw = store
+    ? (e: DevEvent) => store.dispatch(e)
+    : plainLogger({ stdout: ctx.stdout, stderr: ctx.stderr }, flags.json);
+  let engine: DevEngine | undefined;
   let applyAt = 0;
   const seenPods = new Set<string>();
   const emit = (e: DevEvent) => {
@@ -79,7 +98,7 @@ export async function upCommand(
       ...(!flags.platform?.length && dev.platforms?.length && !local ? { platform: dev.platforms } : {}),
       ...(dev.concurrency ? { jobs: dev.concurrency } : {}),
     },
-    { ...ctx, env },
+    { ...ctx, env, signal },
   );
   const cleanups: (() => Promise<void>)[] = [async () => pipeline.close()];
   /** Local processes that have neither printed nor exited yet. */
@@ -184,7 +203,7 @@ export async function upCommand(
                 ...(n.lines ? { lines: n.lines } : {}),
               })
             : undefined,
-        signal: ctx.signal,
+        signal: signal,
       });
       cleanups.push(() => follower.stop());
       builder = new PublishingBuilder({
@@ -192,6 +211,7 @@ export async function upCommand(
         fresh: (x) => pipeline.freshBuilder(x),
         publisher: pipeline.publisher,
         log: buildLog,
+        pushing: (image) => emit({ type: 'image-state', image, state: 'pushing' }),
       });
       deployer = kubeDeployer = new KubeDeployer({
         api,
@@ -206,7 +226,7 @@ export async function upCommand(
         applied: (at) => (applyAt = at),
       });
     }
-    const engine = new DevEngine({
+    const loop = new DevEngine({
       images: [...packages.keys()].map((importPath) => ({ importPath })),
       loadInputs: (importPath, signal) => {
         const pkg = packages.get(importPath) as MainPackage;
@@ -233,15 +253,50 @@ export async function upCommand(
       extraWatch,
       ignoreFor,
     });
+    engine = loop;
+    if (store && ctx.terminal) {
+      const images = () => [...packages.keys()];
+      const ui = await startUi(
+        store,
+        {
+          rebuild: (keys) =>
+            engine?.rebuild(
+              keys.filter((k) => packages.has(k)),
+              signal,
+            ),
+          rebuildAll: () => engine?.rebuild(images(), signal),
+          setPaused: (paused) => {
+            engine?.setPaused(paused, signal);
+            store.setPaused(paused);
+          },
+          quit: () => {
+            store.setStopping();
+            stop.abort(new UserError('interrupted'));
+          },
+        },
+        ctx.terminal,
+        wantsColor(ctx.env),
+      );
+      cleanups.push(async () => {
+        await ui.close();
+        store.dispose();
+        ctx.stderr(`kodev up: stopped after ${store.state.cycle} cycle(s)\n`);
+      });
+    }
     emit({ type: 'session', runtime: runtime.kind, target: runtime.describe, images: [...packages.keys()] });
-    const ok = await engine.initial(ctx.signal);
+    if (localDeployer)
+      emit({
+        type: 'workloads',
+        workloads: localWorkloads(localProcessesFor(input.docs, refs, refToImport).processes),
+      });
+    const ok = await loop.initial(signal);
     if (flags.once) {
-      if (local) await settle(silent, timeoutMs, ctx.signal);
+      if (local) await settle(silent, timeoutMs, signal);
       await deployer.stop(flags.cleanup ?? dev.cleanup ?? false);
       emit({ type: 'stopped', cleanedUp: Boolean(flags.cleanup ?? dev.cleanup) });
       return ok ? 0 : 1;
     }
-    const roots = watchRoots(engine.inputs().values());
+    const roots = watchRoots(loop.inputs().values());
     const manifestDirs = [
       ...new Set(
         manifestFlags.filename.filter((f) => f !== '-').map((f) => dirname(resolvePath(ctx.cwd, f))),
@@ -271,10 +326,14 @@ export async function upCommand(
         packages.set(pkg.importPath, pkg);
         pkgs.set(pkg.importPath, localPackage(pkg));
       }
-      engine.addImages(fresh);
+      loop.addImages(fresh);
       kubeDeployer?.setManifests(docs);
-      localDeployer?.setProcesses(localProcessesFor(docs, refs, refToImport).processes);
-      engine.redeployAll(ctx.signal);
+      if (localDeployer) {
+        const { processes } = localProcessesFor(docs, refs, refToImport);
+        localDeployer.setProcesses(processes);
+        emit({ type: 'workloads', workloads: localWorkloads(processes) });
+      }
+      loop.redeployAll(signal);
     };
     const watcher = startWatcher({
       roots: [...new Set([...roots, ...manifestDirs, ...[...extraWatch.values()].flat()])],
@@ -285,23 +344,24 @@ export async function upCommand(
           void reloadManifests().catch((err: Error) =>
             emit({ type: 'error', message: err.message, retrying: false }),
           );
-        engine.onChanges(changes, firstAt, ctx.signal);
+        loop.onChanges(changes, firstAt, signal);
       },
       onError: (err) => emit({ type: 'error', message: err.message, retrying: true }),
     });
     cleanups.push(() => watcher.close());
     await watcher.ready;
-    await engine.catchUp(ctx.signal);
+    await loop.catchUp(signal);
     emit({ type: 'watching', roots });
-    await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
-    engine.dispose();
-    await engine.idle().catch(() => undefined);
+    await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+    loop.dispose();
+    await loop.idle().catch(() => undefined);
     const cleanup = flags.cleanup ?? dev.cleanup ?? false;
     await deployer.stop(cleanup);
     emit({ type: 'stopped', cleanedUp: cleanup });
     return 0;
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    ctx.signal.removeEventListener('abort', onInterrupt);
   }
 }
 
@@ -367,6 +427,11 @@ function localProcessesFor(
     })),
     warnings: out.warnings,
   };
+}
+
+/** Local processes as the UI's workloads: each runs one image. */
+function localWorkloads(processes: readonly LocalProcess[]) {
+  return processes.map((p) => ({ name: p.name, images: [p.importPath] }));
 }
 
 function pick(

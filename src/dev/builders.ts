@@ -22,6 +22,8 @@ export class PublishingBuilder implements ImageBuilder {
       fresh: FreshBuilder;
       publisher: Publisher;
       log: (importPath: string, line: string) => void;
+      /** Told when the image starts going to the registry. */
+      pushing?: (importPath: string) => void;
       now?: () => number;
     },
   ) {}
@@ -46,6 +48,7 @@ export class PublishingBuilder implements ImageBuilder {
     const contentId = ids.sort().join(',');
     // A functionally identical binary (a comment-only edit): nothing to push, apply or restart.
     if (contentId === lastContentId) return { contentId };
+    this.o.pushing?.(importPath);
     const reference = await this.o.publisher.publish(result);
     time('publish', now() - built);
     return { contentId, output: reference };

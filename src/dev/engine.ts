@@ -8,7 +8,7 @@
  */
 import pLimit from 'p-limit';
 import type { EventSink, Phase } from './events.js';
-import { type ImageInputs, type Impact, impactOf } from './graph.js';
+import { explainChanges, type ImageInputs, type Impact, impactOf } from './graph.js';
 import { hashInputs } from './input-hash.js';
 import type { FileChange } from './watcher.js';
 
@@ -73,6 +73,9 @@ interface ImageMemory {
 }
 
 /** The engine; `cycle` runs one rebuild, `onChanges` feeds it from the watcher. */
+/** How an image-state detail starts when the build was fine and the deploy failed. */
+export const DEPLOY_FAILED = 'deploy failed: ';
+
 export class DevEngine {
   private readonly memory = new Map<string, ImageMemory>();
   private readonly limit;
@@ -252,7 +255,13 @@ export class DevEngine {
       timings[phase] = Math.max(timings[phase] ?? 0, Math.round(ms));
     };
     const files = [...new Set([...images.values()].flat())];
-    this.o.emit({ type: 'cycle-start', cycle, images: [...images.keys()], files, reason });
+    const why: Record<string, string[]> = {};
+    for (const [image, changed] of images) {
+      const inputs = this.memory.get(image)?.inputs;
+      if (inputs && changed.length) why[image] = explainChanges(inputs, changed);
+    }
+    this.o.emit({ type: 'cycle-start', cycle, images: [...images.keys()], files, reason, why });
+    for (const image of images.keys()) this.o.emit({ type: 'image-state', image, state: 'queued' });
     const changed = new Set<string>();
     const failures: string[] = [];
     await Promise.all(
@@ -264,10 +273,19 @@ export class DevEngine {
     // Images whose last deploy failed (an API server outage) go out with this cycle's.
     for (const i of this.undeployed) changed.add(i);
     if (changed.size && !signal.aborted) {
+      for (const image of changed) this.o.emit({ type: 'image-state', image, state: 'applying' });
       try {
         await this.o.deployer.deploy(changed, this.outputs(), signal, time);
         this.undeployed.clear();
+        for (const image of changed) this.o.emit({ type: 'image-state', image, state: 'ready' });
       } catch (err) {
+        for (const image of changed)
+          this.o.emit({
+            type: 'image-state',
+            image,
+            state: 'failed',
+            detail: `${DEPLOY_FAILED}${(err as Error).message}`,
+          });
         error ??= (err as Error).message;
         failures.push((err as Error).message);
         if (!signal.aborted)

@@ -22,12 +22,22 @@ export interface LogSource {
 export type DevEvent =
   | { type: 'session'; runtime: 'kubernetes' | 'local'; target: string; images: string[] }
   | { type: 'watching'; roots: string[] }
-  | { type: 'cycle-start'; cycle: number; images: string[]; files: string[]; reason: string }
+  | {
+      type: 'cycle-start';
+      cycle: number;
+      images: string[];
+      files: string[];
+      reason: string;
+      /** Per image: the packages (import paths) the changed files belong to, or `go.mod`/`kodata`/a path for other inputs. */
+      why?: Record<string, string[]>;
+    }
   | { type: 'image-state'; image: string; state: ImageState; detail?: string }
   | { type: 'build-output'; image: string; line: string }
   | { type: 'image-skipped'; image: string; why: 'inputs unchanged' | 'binary unchanged' }
   | { type: 'published'; image: string; reference: string }
   | { type: 'applied'; objects: string[] }
+  /** What runs each image: cluster workloads (`Deployment/api`) or local processes, sent after every apply. */
+  | { type: 'workloads'; workloads: WorkloadInfo[] }
   | { type: 'workload'; name: string; ready: boolean; summary: string; pods?: string; restarts?: number }
   | { type: 'log'; source: LogSource; line: string; stream?: 'stdout' | 'stderr' }
   | { type: 'problem'; resource: string; reason: string; message: string; lines?: string[] }
@@ -44,6 +54,14 @@ export type DevEvent =
   | { type: 'error'; message: string; retrying: boolean }
   | { type: 'pending'; images: string[]; files: string[] }
   | { type: 'stopped'; cleanedUp: boolean };
+
+/** One workload (or local process) and the images its containers run. */
+export interface WorkloadInfo {
+  name: string;
+  images: string[];
+  /** Its namespace (cluster only). */
+  namespace?: string;
+}
 
 /** The life of one image within a cycle. */
 export type ImageState =

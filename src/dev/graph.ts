@@ -26,6 +26,8 @@ export interface ImageInputs {
   moduleFiles: string[];
   /** <package dir>/kodata of the main package (may not exist). */
   kodataDir: string;
+  /** Package directory -> import path, for explaining a rebuild (absent in hand-built inputs). */
+  packages?: Record<string, string>;
 }
 
 interface ListedPackage {
@@ -114,6 +116,7 @@ export async function loadImageInputs(
   }
   const files = new Set<string>();
   const packageDirs = new Set<string>();
+  const packages: Record<string, string> = {};
   const embedDirs = new Set<string>();
   const moduleDirs = new Set<string>();
   let vendored = false;
@@ -126,6 +129,7 @@ export async function loadImageInputs(
     if (!m.Dir) vendored = true;
     else moduleDirs.add(m.GoMod ? dirname(m.GoMod) : m.Dir);
     packageDirs.add(p.Dir);
+    packages[p.Dir] = p.ImportPath;
     for (const field of FILE_FIELDS) for (const f of p[field] ?? []) files.add(join(p.Dir, f));
     for (const pattern of p.EmbedPatterns ?? []) embedDirs.add(join(p.Dir, embedRoot(pattern)));
   }
@@ -146,7 +150,33 @@ export async function loadImageInputs(
     embedDirs: sorted(embedDirs),
     moduleFiles: sorted([...candidates].filter((_, i) => exists[i])),
     kodataDir: join(pkg.dir, 'kodata'),
+    packages,
   };
+}
+
+/**
+ * Why changed files affect an image, in a person's terms: the import paths of
+ * the packages they belong to, `kodata` for files under the main package's
+ * kodata, the file name for module files (`go.mod`), the path otherwise.
+ */
+export function explainChanges(inputs: ImageInputs, files: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const file of files) {
+    const path = resolve(file);
+    const pkg = inputs.packages?.[dirname(path)];
+    if (pkg) out.add(pkg);
+    else if (path === inputs.kodataDir || path.startsWith(`${inputs.kodataDir}${sep}`)) out.add('kodata');
+    else if (inputs.moduleFiles.includes(path) || /\/go\.(mod|sum|work)(\.sum)?$/.test(path))
+      out.add(path.slice(path.lastIndexOf(sep) + 1));
+    else {
+      // An embedded file or an extra watch path: name the innermost package that contains it.
+      const owner = Object.keys(inputs.packages ?? {})
+        .filter((d) => path.startsWith(`${d}${sep}`))
+        .sort((a, b) => b.length - a.length)[0];
+      out.add(owner ? `${inputs.packages?.[owner]} (embedded)` : path);
+    }
+  }
+  return [...out];
 }
 
 /** What a batch of changes means for the images. */

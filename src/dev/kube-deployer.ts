@@ -92,6 +92,23 @@ export class KubeDeployer implements Deployer {
       if (target) this.targets.set(key, target);
     }
     this.o.follow([...this.targets.values()]);
+    const byReference = new Map([...outputs].map(([image, ref]) => [ref, image]));
+    this.o.emit({
+      type: 'workloads',
+      workloads: applied.flatMap((a) => {
+        const images = [...referencedImages(a.live, byReference)];
+        return images.length
+          ? [
+              {
+                name: objectName(a.live),
+                images,
+                ...(a.planned.namespace ? { namespace: a.planned.namespace } : {}),
+              },
+            ]
+          : [];
+      }),
+    });
+    for (const image of changed) this.o.emit({ type: 'image-state', image, state: 'rolling out' });
     const readyStart = performance.now();
     await waitForWorkloads(
       this.o.api,
@@ -119,4 +136,15 @@ function followTarget(live: KubeObject, namespace: string | undefined): FollowTa
   if (!namespace || !isWaitedKind(live)) return undefined;
   const selector = podSelector(live);
   return selector ? { resource: objectName(live), namespace, selector } : undefined;
+}
+
+/** The images (import paths) whose published references appear anywhere in an object. */
+function referencedImages(value: unknown, byReference: ReadonlyMap<string, string>, out = new Set<string>()) {
+  if (typeof value === 'string') {
+    const image = byReference.get(value);
+    if (image) out.add(image);
+  } else if (Array.isArray(value)) for (const v of value) referencedImages(v, byReference, out);
+  else if (value && typeof value === 'object')
+    for (const v of Object.values(value)) referencedImages(v, byReference, out);
+  return out;
 }

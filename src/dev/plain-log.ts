@@ -4,6 +4,7 @@
  * from; progress goes to stderr. `--json` prints every event as one JSON line
  * on stdout instead.
  */
+import { DEPLOY_FAILED } from './engine.js';
 import type { DevEvent } from './events.js';
 
 /** Where lines go. */
@@ -33,7 +34,9 @@ export function formatEvent(e: DevEvent): string | undefined {
     case 'cycle-start':
       return `cycle ${e.cycle}: ${e.reason === 'start' ? 'building' : 'rebuilding'} ${e.images.join(', ')}${e.files.length ? ` (changed: ${e.files.slice(0, 5).join(', ')}${e.files.length > 5 ? ', ...' : ''})` : ''}`;
     case 'image-state':
-      return e.state === 'failed' ? `${e.image}: build failed: ${e.detail ?? ''}` : undefined;
+      // A failed deploy is told by the cycle's end line; the state says so for the UI.
+      if (e.state !== 'failed' || e.detail?.startsWith(DEPLOY_FAILED)) return undefined;
+      return `${e.image}: build failed: ${e.detail ?? ''}`;
     case 'build-output':
       return `${e.image} | ${e.line}`;
     case 'image-skipped':

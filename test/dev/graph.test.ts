@@ -2,7 +2,13 @@ import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ImageInputs, impactOf, loadImageInputs, watchRoots } from '../../src/dev/graph.js';
+import {
+  explainChanges,
+  type ImageInputs,
+  impactOf,
+  loadImageInputs,
+  watchRoots,
+} from '../../src/dev/graph.js';
 import type { FileChange } from '../../src/dev/watcher.js';
 import { UserError } from '../../src/errors.js';
 import { goTool } from '../../src/gotool/go.js';
@@ -252,6 +258,41 @@ describe('impactOf', () => {
     const impact = impactOf(inputs, [{ path: join(root, path), kind: 'change' }], extra);
     expect([...impact.images.keys()]).toEqual(want);
     expect(impact.reload.size).toBe(0);
+  });
+});
+
+describe('explainChanges', () => {
+  it.each([
+    [
+      'a file of a library package names the package',
+      'a',
+      ['internal/shared/shared.go'],
+      ['example.com/m/internal/shared'],
+    ],
+    ['the main package names itself', 'a', ['cmd/a/main.go'], ['example.com/m/cmd/a']],
+    ['a replaced module package', 'b', ['dep/lib/lib.go'], ['example.com/dep/lib']],
+    [
+      'an embedded file names its package',
+      'a',
+      ['internal/assets/static/hello.txt'],
+      ['example.com/m/internal/assets (embedded)'],
+    ],
+    ['kodata', 'a', ['cmd/a/kodata/index.html'], ['kodata']],
+    ['module files by name', 'b', ['go.mod', 'dep/go.mod'], ['go.mod']],
+    [
+      'several files, each package once',
+      'a',
+      ['internal/shared/shared.go', 'internal/shared/x_windows.go', 'internal/onlya/onlya.go'],
+      ['example.com/m/internal/shared', 'example.com/m/internal/onlya'],
+    ],
+  ])('%s', (_name, image, files, expected) => {
+    const i = inputs.get(image) as ImageInputs;
+    expect(
+      explainChanges(
+        i,
+        files.map((f) => join(root, f)),
+      ),
+    ).toEqual(expected);
   });
 });
 
