@@ -15,13 +15,14 @@ import type { RunFlags } from './commands/run.js';
 import type { UpFlags } from './commands/up.js';
 import { completionScript } from './commands/completion.js';
 import type { CommandContext } from './commands/context.js';
-import { registerDeps } from './commands/deps.js';
+import { registerDeps } from './commands/deps-cli.js';
 import { ExternalCommandError, UsageError, UserError } from './errors.js';
 import { bindBuildFlags, collect } from './options/build-options.js';
 import { bindFilenameFlags } from './options/filename-options.js';
 import { bindApplyFlags, bindKubeFlags } from './options/kube-options.js';
 import { bindPublishFlags } from './options/publish-options.js';
 import { homeDir, hostArch, now, processCwd, processEnv } from './system/env.js';
+import { traceMark } from './system/timings.js';
 import { processTerminal } from './system/terminal.js';
 import { kodevVersion } from './version.js';
 
@@ -233,6 +234,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       homeDir: homeDir(),
       ...(terminal ? { terminal } : {}),
     };
+    traceMark('parsed arguments');
     const result = await work(ctx);
     if (typeof result === 'number') code = result;
   });
@@ -260,6 +262,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 const invoked = process.argv[1] ?? '';
 if (invoked.endsWith('cli.js') || invoked.endsWith('cli.ts') || invoked.endsWith('/kodev')) {
   main(process.argv.slice(2)).then((code) => {
+    traceMark(`done, exit code ${code}`);
     process.exitCode = code;
   });
 }

@@ -10,7 +10,6 @@
  * (the first line naming the binary's path in the image), or `--sbom
  * spdx|cyclonedx|go.version-m` for an SBOM as `kodev build` attaches it.
  */
-import type { Command } from 'commander';
 import { depsTree, renderTree } from '../deps/tree.js';
 import { pickImage } from '../deps/pick-image.js';
 import { UsageError, UserError } from '../errors.js';
@@ -21,41 +20,10 @@ import { kodevVersion } from '../version.js';
 import type { CommandContext } from './context.js';
 import type { BuildCommandFlags } from './pipeline.js';
 
-/** Flags of `kodev deps`. */
-export interface DepsFlags {
-  platform?: string;
-  output?: string;
-  sbom?: string;
-  insecureRegistry: boolean;
-}
+import type { DepsFlags } from './deps-cli.js';
 
 type OutputFormat = 'tree' | 'go.version-m';
 type DepsSbomFormat = 'spdx' | 'cyclonedx' | 'go.version-m';
-
-/** Adds `kodev deps` to the program; `run` receives the command's work, as for every command. */
-export function registerDeps(
-  program: Command,
-  run: (work: (ctx: CommandContext) => Promise<void>) => Promise<void>,
-): void {
-  program
-    .command('deps')
-    .description("Print the Go module dependencies of an image's binary (like ko deps)")
-    .argument('<reference>', 'image reference, or a ./directory or ko:// import path to build')
-    .option(
-      '--platform <platform>',
-      "the image of an index to read, os/arch[/variant] (default: this machine's)",
-    )
-    .option('--output <format>', 'tree (default) or go.version-m')
-    .option('--sbom <format>', 'print an SBOM instead: spdx, cyclonedx or go.version-m')
-    .option(
-      '--insecure-registry',
-      'allow plain http to registries (always allowed for loopback and *.local)',
-      false,
-    )
-    .action((reference: string, flags: DepsFlags) =>
-      run(async (ctx) => ctx.stdout(await depsCommand(reference, flags, ctx))),
-    );
-}
 
 /** Reads the build info of the image `reference` names (building it if it is a package) and returns the text to print. */
 export async function depsCommand(reference: string, flags: DepsFlags, ctx: CommandContext): Promise<string> {

@@ -5,6 +5,7 @@
  */
 import { execa } from 'execa';
 import { ExternalCommandError, UserError } from '../errors.js';
+import { traceCommand } from './timings.js';
 
 /** Options for `run`. */
 export interface RunOptions {
@@ -31,6 +32,7 @@ export async function run(
   options: RunOptions = {},
 ): Promise<RunResult> {
   const command = [file, ...args].join(' ');
+  const started = performance.now();
   try {
     const result = await execa(file, args, {
       cwd: options.cwd,
@@ -42,6 +44,7 @@ export async function run(
       reject: true,
       maxBuffer: 256 * 1024 * 1024,
     });
+    traceCommand(command, started);
     return { stdout: String(result.stdout), stderr: String(result.stderr) };
   } catch (err) {
     const e = err as {

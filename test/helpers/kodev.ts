@@ -7,7 +7,7 @@ import { execa, execaSync } from 'execa';
 /** The repository root. */
 export const REPO_ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 /** The compiled CLI. */
-export const CLI = join(REPO_ROOT, 'dist/src/cli.js');
+export const CLI = join(REPO_ROOT, 'dist/bundle/cli.js');
 
 // Go's caches are pinned to the test process's, so a test that changes HOME
 // does not silently rebuild the standard library from scratch.
