@@ -58,6 +58,8 @@ function splitSuffix(s: string): { path: string; suffix?: string } {
 /** Picks and fetches base images, once per reference. */
 export class BaseResolver {
   private readonly cache = new Map<string, Promise<Base>>();
+  /** Every base loaded so far: its kind, and for registry bases the reference asked for and the digest it resolved to. */
+  readonly loaded: { kind: BaseRef['kind']; reference: string; digest?: string }[] = [];
 
   constructor(
     private readonly config: KodevConfig,
@@ -88,6 +90,16 @@ export class BaseResolver {
 
   private async load(name: string): Promise<Base> {
     const ref = parseBaseRef(name);
+    const base = await this.loadRef(name, ref);
+    this.loaded.push({
+      kind: ref.kind,
+      reference: ref.kind === 'registry' ? ref.ref : name,
+      ...(base.artifact ? { digest: base.artifact.digest } : {}),
+    });
+    return base;
+  }
+
+  private async loadRef(name: string, ref: BaseRef): Promise<Base> {
     const abs = (p: string) => (isAbsolute(p) ? p : resolve(this.config.baseDir, p));
     switch (ref.kind) {
       case 'scratch':

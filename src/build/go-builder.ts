@@ -65,6 +65,8 @@ export class GoBuilder implements Builder {
   private readonly limit;
   private readonly matcher: PlatformMatcher;
   private readonly byImportPath = new Map<string, Promise<BuildResult>>();
+  /** Compiles by import path and platform, so one started early is not run twice. */
+  private readonly compiles = new Map<string, Promise<{ binary: Buffer; goVersionM?: string }>>();
 
   constructor(private readonly o: GoBuilderOptions) {
     this.limit = pLimit(Math.max(1, o.jobs));
@@ -76,9 +78,17 @@ export class GoBuilder implements Builder {
     const pkg = await this.o.packages.resolve(ref);
     let p = this.byImportPath.get(pkg.importPath);
     if (!p) {
+      // The platforms are named: compile while the base image is fetched, not after.
+      if (!this.matcher.all)
+        for (const platform of this.matcher.platforms)
+          this.compileOnce(pkg, platform, signal).catch(() => undefined);
       p = this.o.bases.fetch(pkg.importPath).then(async (base) => {
         const sboms = new Map<string, RenderedSbom>();
-        const artifact = await this.buildOnBase(pkg, base, sboms, signal);
+        const artifact = await this.buildOnBase(pkg, base, sboms, signal).finally(() => {
+          // The binaries are in layers now; do not hold them for the rest of the run.
+          for (const key of [...this.compiles.keys()])
+            if (key.startsWith(`${pkg.importPath} `)) this.compiles.delete(key);
+        });
         return { importPath: pkg.importPath, artifact, sboms };
       });
       this.byImportPath.set(pkg.importPath, p);
@@ -213,7 +223,7 @@ export class GoBuilder implements Builder {
     const layerType = docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip;
     const appFileName = appFilename(pkg.importPath);
     const appPath = `${APP_DIR}/${appFileName}`;
-    const { binary, goVersionM } = await this.limit(() => this.compile(pkg, platform, signal));
+    const { binary, goVersionM } = await this.compileOnce(pkg, platform, signal);
     const kodataMtime = this.o.kodataDateEpoch ?? 0;
     const files = await collectKodata(join(pkg.dir, 'kodata'), {
       boundary: await findRepositoryRoot(pkg.moduleDir),
@@ -291,6 +301,20 @@ export class GoBuilder implements Builder {
       file: out,
       compileMs: performance.now() - started,
     });
+  }
+
+  private compileOnce(
+    pkg: MainPackage,
+    platform: Platform,
+    signal?: AbortSignal,
+  ): Promise<{ binary: Buffer; goVersionM?: string }> {
+    const key = `${pkg.importPath} ${formatPlatform(platform)}`;
+    let compiled = this.compiles.get(key);
+    if (!compiled) {
+      compiled = this.limit(() => this.compile(pkg, platform, signal));
+      this.compiles.set(key, compiled);
+    }
+    return compiled;
   }
 
   private async compile(

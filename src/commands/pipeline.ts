@@ -27,7 +27,7 @@ import {
 } from '../options/build-options.js';
 import { type PublishFlags, type PublishOptions, resolvePublishOptions } from '../options/publish-options.js';
 import type { Publisher } from '../publish/publisher.js';
-import type { Builder } from '../build/builder.js';
+import type { Builder, BuildResult } from '../build/builder.js';
 import type { Artifact } from '../oci/image.js';
 import { makePublisher } from '../publish/factory.js';
 import { connectEngine, type EngineClient } from '../docker/engine.js';
@@ -51,7 +51,10 @@ export interface BuildPipeline {
   buildAndPublish(
     refs: readonly string[],
     annotate?: (ref: string, err: unknown) => unknown,
+    observe?: (results: readonly BuildResult[]) => void,
   ): Promise<string[]>;
+  /** The base images loaded so far (for the build record). */
+  bases: BaseResolver;
   /** Pulls an image or index from its registry (for commands that read images, like deps); `name` is the reference in full. */
   pull(reference: string): Promise<{ name: string; artifact: Artifact }>;
   /** Releases connections. */
@@ -69,6 +72,7 @@ export interface BuildPipeline {
 export async function openBuildPipeline(
   flags: BuildCommandFlags,
   ctx: CommandContext,
+  hooks: Pick<GoBuilderOptions, 'onCompiled'> = {},
 ): Promise<BuildPipeline> {
   if (flags.platform?.length) checkPlatforms(flags.platform);
   const sbomFormat = checkSbomFormat(flags.sbom);
@@ -97,15 +101,16 @@ export async function openBuildPipeline(
   const date = ctx.now();
   const templateEnv = { LDFLAGS: '', ...ctx.env };
   const packages = new MainPackageResolver(go, ctx.cwd, config);
+  const bases = new BaseResolver(
+    config,
+    (ref, source) => session.pull(ref, source),
+    (ref) => readDaemonImage(engine(), ref, ctx.tmpDir),
+  );
   const builderOptions: GoBuilderOptions = {
     go,
     config,
     packages,
-    bases: new BaseResolver(
-      config,
-      (ref, source) => session.pull(ref, source),
-      (ref) => readDaemonImage(engine(), ref, ctx.tmpDir),
-    ),
+    bases,
     platforms,
     disableOptimizations: flags.disableOptimizations,
     trimpath: true,
@@ -125,7 +130,7 @@ export async function openBuildPipeline(
       ...(flags.sbomDir ? { dir: flags.sbomDir } : {}),
     }),
   };
-  const builder = new GoBuilder(builderOptions);
+  const builder = new GoBuilder({ ...builderOptions, ...hooks });
   const publisher = makePublisher(publish, {
     registry: {
       client: (r) => session.client(r),
@@ -151,10 +156,12 @@ export async function openBuildPipeline(
     go,
     packages,
     platforms,
+    bases,
     freshBuilder: (extra) => new GoBuilder({ ...builderOptions, ...extra }),
     pull: (reference) => session.pull(reference, 'image reference'),
-    buildAndPublish: async (refs, annotate) => {
+    buildAndPublish: async (refs, annotate, observe) => {
       const results = await buildAll(builder, refs, ctx.signal, annotate);
+      observe?.(results);
       const printed = await publishAll(publisher, results);
       if (publish.imageRefs) await writeFile(publish.imageRefs, printed.map((r) => `${r}\n`).join(''));
       return printed;

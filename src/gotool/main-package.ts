@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { BuildEntry, KodevConfig } from '../config/types.js';
 import { ExternalCommandError, UserError } from '../errors.js';
 import { type GoPackage, type GoTool, listPackages, mainModules } from './go.js';
+import { resolveStatically } from './static-package.js';
 
 /** The scheme ko uses to mark import paths inside YAML. */
 export const KO_SCHEME = 'ko://';
@@ -45,6 +46,14 @@ export class MainPackageResolver {
       throw new UserError(`empty import path ${JSON.stringify(ref)}`, {
         hint: 'name a Go main package, e.g. ./cmd/app',
       });
+    if (this.config.builds.length === 0) {
+      const local = isLocalPath(s);
+      const found = await resolveStatically(
+        local ? { dir: resolve(this.cwd, s) } : { importPath: s, cwd: this.cwd },
+        this.go.env,
+      );
+      if (found) return found;
+    }
     const builds = await this.builds();
     let pkg: GoPackage | undefined;
     let lookupDir: string;

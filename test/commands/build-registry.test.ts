@@ -88,7 +88,12 @@ describe('push to an open registry', () => {
     const first = await runKodev(['build', './cmd/worker'], { cwd: example, env: e });
     expect(first.exitCode, first.stderr).toBe(0);
     const before = proxy.log.length;
-    const second = await runKodev(['build', './cmd/worker'], { cwd: example, env: e });
+    // A fresh cache: the full push path (an identical build with the same cache takes the
+    // unchanged path, tested in build-unchanged.test.ts).
+    const second = await runKodev(['build', './cmd/worker'], {
+      cwd: example,
+      env: { ...e, KOCACHE: join(work, 'kocache-again') },
+    });
     expect(second.exitCode, second.stderr).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     const requests = proxy.log.slice(before);

@@ -1,0 +1,74 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  inputStatus,
+  inputsUnchanged,
+  readRecord,
+  recordFile,
+  requestKey,
+  settledBefore,
+  treePaths,
+  writeRecord,
+} from '../../src/build/build-record.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kodev-record-'));
+  await mkdir(join(dir, 'kodata/sub'), { recursive: true });
+  await writeFile(join(dir, 'a.go'), 'package main\n');
+  await writeFile(join(dir, 'kodata/sub/x.txt'), 'x');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('build records', () => {
+  it.each<[string, (d: string) => Promise<void>, boolean]>([
+    ['nothing touched', async () => undefined, true],
+    [
+      'a file rewritten with the same bytes (ctime moves)',
+      (d) => writeFile(join(d, 'a.go'), 'package main\n'),
+      false,
+    ],
+    ['a file edited', (d) => writeFile(join(d, 'a.go'), 'package main // edited\n'), false],
+    ['a file added to a recorded directory', (d) => writeFile(join(d, 'b.go'), 'package main\n'), false],
+    ['a missing path appears', (d) => writeFile(join(d, 'go.work'), 'go 1.22\n'), false],
+  ])('%s: unchanged is %s', async (_name, change, expected) => {
+    const case_ = await mkdtemp(join(dir, 'case-'));
+    await writeFile(join(case_, 'a.go'), 'package main\n');
+    const recorded = await inputStatus([join(case_, 'a.go'), case_, join(case_, 'go.work')]);
+    await new Promise((r) => setTimeout(r, 20));
+    await change(case_);
+    expect(await inputsUnchanged(recorded)).toBe(expected);
+  });
+
+  it('settledBefore refuses inputs changed at or after the build started', async () => {
+    const file = join(dir, 'late.go');
+    await writeFile(file, 'package main\n');
+    const [status] = await inputStatus([file]);
+    const changedAt = Number(BigInt(status?.ctimeNs ?? '0') / 1_000_000n);
+    expect(settledBefore(status ? [status] : [], changedAt + 5)).toBe(true);
+    expect(settledBefore(status ? [status] : [], changedAt - 5)).toBe(false);
+  });
+
+  it('lists a kodata tree with its directories, and just the path when it does not exist', async () => {
+    expect((await treePaths(join(dir, 'kodata'))).sort()).toEqual(
+      [join(dir, 'kodata'), join(dir, 'kodata/sub'), join(dir, 'kodata/sub/x.txt')].sort(),
+    );
+    expect(await treePaths(join(dir, 'nope'))).toEqual([join(dir, 'nope')]);
+  });
+
+  it('keys requests by everything in them, and stores records atomically', async () => {
+    expect(requestKey({ a: 1, b: ['x'] })).toBe(requestKey({ a: 1, b: ['x'] }));
+    expect(requestKey({ a: 1, b: ['x'] })).not.toBe(requestKey({ a: 1, b: ['y'] }));
+    const file = recordFile(join(dir, 'cache'), requestKey('k'));
+    expect(await readRecord(file)).toBeUndefined();
+    const record = { version: 1 as const, printed: ['r@sha256:1'], inputs: [], facts: [] };
+    await writeRecord(file, record);
+    expect(await readRecord(file)).toEqual(record);
+    await writeFile(file, '{"version":2}');
+    expect(await readRecord(file)).toBeUndefined();
+  });
+});
