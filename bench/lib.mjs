@@ -24,7 +24,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** The Go module every benchmark builds (`./cmd/hello`); measured commands run in it. */
 export const exampleDir = path.join(repoRoot, 'fixtures', 'example');
 /** The built kodev CLI, run with `node` so that no global install is measured. */
-export const cli = path.join(repoRoot, 'dist', 'src', 'cli.js');
+export const cli = path.join(repoRoot, 'dist', 'bundle', 'cli.js');
 /** GNU time, whose `%M` gives the peak RSS; BusyBox's or the shell's would not do. */
 export const gnuTime = '/usr/bin/time';
 /** Bytes in a MiB. */
@@ -39,6 +39,12 @@ export const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 export const registryBin = '/usr/bin/docker-registry';
 const REGISTRY_READY_MS = 30_000;
 const REGISTRY_STOP_GRACE_MS = 10_000;
+
+/**
+ * Where the benchmarks install the tools they compare against (ko, crane): their own GOBIN, so
+ * that no binary on the caller's PATH is ever measured.
+ */
+export const BENCH_BIN_DIR = path.join(os.homedir(), '.cache', 'kodev', 'bench', 'bin');
 
 /** Thrown for failures the user can act on; `runMain` prints the message without a stack. */
 export class BenchError extends Error {}
@@ -124,6 +130,35 @@ export function cleanEnv({ dropPrefixes = [], dropKeys = [], set = {} } = {}) {
   return { ...env, GOTOOLCHAIN: 'local', GOENV: 'off', CGO_ENABLED: '0', ...set };
 }
 
+/**
+ * Installs `module@version` with `go install` into BENCH_BIN_DIR, unless `<name> <versionArgs>`
+ * there already prints exactly `version`, and returns the binary's path. `tool` is makeTool's;
+ * `env` should keep the caller's HOME so the module cache survives between runs. The first install
+ * needs the Go module proxy and may take minutes.
+ */
+export async function ensureGoInstall(
+  tool,
+  { name, module, version, versionArgs = ['version'], env, cwd, label },
+) {
+  const bin = path.join(BENCH_BIN_DIR, name);
+  const installed = async () =>
+    (await tool(bin, versionArgs, { env, extendEnv: false, reject: false })).stdout?.trim();
+  if ((await installed()) === version) return bin;
+  console.error(
+    `${label}: installing ${name} ${version} into ${BENCH_BIN_DIR} (go install ${module}@${version})`,
+  );
+  await mkdir(BENCH_BIN_DIR, { recursive: true });
+  await tool('go', ['install', `${module}@${version}`], {
+    cwd,
+    env: { ...env, GOBIN: BENCH_BIN_DIR },
+    extendEnv: false,
+  });
+  const printed = await installed();
+  if (printed !== version)
+    fail(`${bin} ${versionArgs.join(' ')} printed ${JSON.stringify(printed)}, not ${version}`);
+  return bin;
+}
+
 /** The failure message of a helper command: what ran, why it stopped, and both its streams. */
 export function commandFailure(command, args, result) {
   return `${command} ${args.join(' ')} failed (${result.shortMessage ?? result.exitCode}):\n${result.stderr}\n${result.stdout}`.trim();
@@ -191,12 +226,16 @@ export function median(xs) {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-/** The median wall time and the maximum peak RSS (MiB) of samples; undefined for no samples. */
+/**
+ * The median wall time, the maximum peak RSS (MiB) and the median peak RSS (MiB) of samples;
+ * undefined for no samples.
+ */
 export function summarize(samples) {
   return (
     samples && {
       medianSeconds: median(samples.map((s) => s.seconds)),
       peakRssMiB: mib(Math.max(...samples.map((s) => s.peakRssKiB))),
+      medianPeakRssMiB: mib(median(samples.map((s) => s.peakRssKiB))),
     }
   );
 }

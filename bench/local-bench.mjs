@@ -11,7 +11,7 @@
 import { execa } from 'execa';
 import console from 'node:console';
 import { constants } from 'node:fs';
-import { access, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import {
@@ -34,10 +34,8 @@ import {
   summarize,
   writeRecord,
 } from './lib.mjs';
+import { DOCKER, DOCKERD, startDockerd, unmountUnder } from './dockerd.mjs';
 
-// Debian's CLI by absolute path: another one earlier on PATH may not speak dockerd 20.10's API.
-const DOCKER = '/usr/bin/docker';
-const DOCKERD = '/usr/sbin/dockerd';
 const CONTAINERD = '/usr/bin/containerd';
 const CTR = '/usr/bin/ctr';
 const NODE_IMAGE = 'kodev-bench/kind-node:v1';
@@ -97,37 +95,6 @@ async function startLocalDaemon(label, command, args, logFile, probe) {
   );
 }
 
-/** Debian's dockerd as test/helpers/dockerd.ts starts it: vfs, own socket and roots, no networking. */
-async function startDockerd(dir) {
-  await mkdir(dir, { recursive: true });
-  const host = `unix://${path.join(dir, 'docker.sock')}`;
-  const execRoot = path.join(dir, 'exec');
-  const args = [
-    '--storage-driver=vfs',
-    '-H',
-    host,
-    '--data-root',
-    path.join(dir, 'data'),
-    '--exec-root',
-    execRoot,
-    '--pidfile',
-    path.join(dir, 'dockerd.pid'),
-    '--iptables=false',
-    '--bridge=none',
-  ];
-  const probe = () =>
-    execa(DOCKER, ['-H', host, 'info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 10_000 });
-  const { stop } = await startLocalDaemon('dockerd', DOCKERD, args, path.join(dir, 'dockerd.log'), probe);
-  return {
-    host,
-    stop: async () => {
-      await stop();
-      // dockerd normally stops its containerd; after a SIGKILL it may not have.
-      await killIfCommandLine(path.join(execRoot, 'containerd', 'containerd.pid'), 'containerd.toml');
-    },
-  };
-}
-
 /** A standalone containerd, configured as scripts/cluster/configs.sh does, all state under `dir`. */
 async function startContainerd(dir) {
   await mkdir(path.join(dir, 'cni'), { recursive: true });
@@ -175,30 +142,6 @@ disabled_plugins = [${snapshotters.map((s) => `"io.containerd.snapshotter.v1.${s
     probe,
   );
   return { socket, stop };
-}
-
-/** SIGKILLs the process in a pid file, only if its command line still names `marker`. */
-async function killIfCommandLine(pidFile, marker) {
-  const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!cmdline.includes(marker)) return;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Exited in between.
-  }
-}
-
-/** Lazily unmounts anything still mounted under dir (dockerd bind-mounts its data root onto itself). */
-async function unmountUnder(dir) {
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  const mounts = mountinfo
-    .split('\n')
-    .map((line) => line.split(' ')[4] ?? '')
-    .filter((point) => point === dir || point.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length);
-  for (const point of mounts) await execa('umount', ['-l', point], { reject: false });
 }
 
 /**
@@ -353,7 +296,7 @@ async function main() {
       `local-bench: ${rounds} rounds per scenario on ${about.cpu} (${about.cores} cores), ${about.go}`,
     );
 
-    const dockerd = await startDockerd(path.join(tmp, 'd'));
+    const dockerd = await startDockerd(path.join(tmp, 'd'), { signal: abort.signal });
     stops.push(dockerd.stop);
     console.error(`local-bench: dockerd at ${dockerd.host}`);
     const docker = (args, options = {}) =>

@@ -17,9 +17,11 @@ import { isScalar, parseAllDocuments } from 'yaml';
 import {
   abortOnSignals,
   alternateRounds,
+  BENCH_BIN_DIR,
   cleanEnv,
   cli,
   describeMachine,
+  ensureGoInstall,
   fail,
   fmt,
   logSample,
@@ -41,9 +43,8 @@ const { AbortSignal, fetch } = globalThis;
 
 /** The ko release compared against; `ko version` must print exactly this. */
 const KO_VERSION = 'v0.18.1';
-/** Where the bench installs ko (its own GOBIN), so no ko on the caller's PATH is measured. */
-const KO_BIN_DIR = path.join(os.homedir(), '.cache', 'kodev', 'bench', 'bin');
-const KO = path.join(KO_BIN_DIR, 'ko');
+/** ko, installed by ensureGoInstall into the bench's own GOBIN, so no ko on the caller's PATH is measured. */
+const KO = path.join(BENCH_BIN_DIR, 'ko');
 const MODULE = 'example.com/kodev-k8s';
 const COMMANDS = ['server', 'ticker', 'migrate'];
 const IMPORT_PATHS = COMMANDS.map((c) => `${MODULE}/cmd/${c}`);
@@ -61,22 +62,6 @@ async function requireTools(tmp) {
       fail(`${file} is missing: run scripts/install-test-deps.sh to install the test dependencies`),
     );
   }
-}
-
-/** Installs ko KO_VERSION into KO_BIN_DIR with `go install`, unless that exact version is there. */
-async function ensureKo(env, tmp) {
-  const version = async () =>
-    (await tool(KO, ['version'], { env, extendEnv: false, reject: false })).stdout?.trim();
-  if ((await version()) === KO_VERSION) return;
-  console.error(`resolve-bench: installing ko ${KO_VERSION} into ${KO_BIN_DIR} (go install)`);
-  await mkdir(KO_BIN_DIR, { recursive: true });
-  await tool('go', ['install', `github.com/google/ko@${KO_VERSION}`], {
-    cwd: tmp,
-    env: { ...env, GOBIN: KO_BIN_DIR },
-    extendEnv: false,
-  });
-  const installed = await version();
-  if (installed !== KO_VERSION) fail(`${KO} version printed ${JSON.stringify(installed)}, not ${KO_VERSION}`);
 }
 
 /** The containers of one generated Deployment: [name, command, quoting, inline comment]. */
@@ -363,7 +348,14 @@ async function main() {
     await tool('npm', ['run', '--silent', 'build'], { cwd: repoRoot });
     // The base image is linux/<host arch>, so both tools take the platform from it; GOOS/GOARCH stay unset.
     const env = cleanEnv({ dropKeys: ['KOCACHE'], set: { GOCACHE: path.join(tmp, 'gocache') } });
-    await ensureKo(cleanEnv(), tmp);
+    await ensureGoInstall(tool, {
+      name: 'ko',
+      module: 'github.com/google/ko',
+      version: KO_VERSION,
+      env: cleanEnv(),
+      cwd: tmp,
+      label: 'resolve-bench',
+    });
     const about = await describeMachine(env, {
       reject: false,
       versions: [

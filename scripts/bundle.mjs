@@ -31,3 +31,5 @@ await build({
   },
 });
 await chmod(`${outdir}/cli.js`, 0o755);
+// The unbundled entry stays runnable too (older links and `node dist/src/cli.js` users).
+await chmod('dist/src/cli.js', 0o755);

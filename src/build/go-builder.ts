@@ -2,7 +2,8 @@
  * The Go builder: compiles a main package per platform and lays the binary
  * and its kodata on the base image, producing an image or an index.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { KodevConfig } from '../config/types.js';
@@ -45,6 +46,12 @@ export interface GoBuilderOptions {
   user?: string;
   jobs: number;
   tmpDir: string;
+  /**
+   * Where binaries are built (like ko with KOCACHE): one stable path per
+   * package, platform and build settings, so `go build` finds an up-to-date
+   * binary there and skips the link. Without it, a fresh temp dir per build.
+   */
+  binDir?: string;
   render: RenderTemplate;
   log: (message: string) => void;
   /** Reuses binary layers of unchanged binaries (KOCACHE). */
@@ -322,15 +329,25 @@ export class GoBuilder implements Builder {
     platform: Platform,
     signal?: AbortSignal,
   ): Promise<{ binary: Buffer; goVersionM?: string }> {
-    const dir = await mkdtemp(join(this.o.tmpDir, 'kodev-build-'));
+    const settings = JSON.stringify([
+      pkg.importPath,
+      pkg.moduleDir,
+      formatPlatform(platform),
+      goBuildEnv(platform, this.o.config, pkg.build, this.o.render),
+      goBuildFlags(this.o.config, pkg.build, this.o.render, this.o),
+    ]);
+    const dir = this.o.binDir
+      ? join(this.o.binDir, createHash('sha256').update(settings).digest('hex').slice(0, 32))
+      : await mkdtemp(join(this.o.tmpDir, 'kodev-build-'));
     try {
+      await mkdir(dir, { recursive: true });
       const out = join(dir, 'out');
       await this.goBuildTo(pkg, platform, out, signal);
       const binary = await readFile(out);
       // The module list for the SBOM comes from the binary itself, before it is removed.
       return this.o.sbom.enabled ? { binary, goVersionM: await goVersionM(this.o.go, out) } : { binary };
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      if (!this.o.binDir) await rm(dir, { recursive: true, force: true });
     }
   }
 }

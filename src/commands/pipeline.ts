@@ -4,6 +4,7 @@
  * publisher out.
  */
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BaseResolver } from '../build/base.js';
 import { ContentCache, cacheDir } from '../cache/content-cache.js';
 import { LayerCache } from '../cache/layer-cache.js';
@@ -121,6 +122,7 @@ export async function openBuildPipeline(
     ...(flags.imageUser !== undefined ? { user: flags.imageUser } : {}),
     jobs: flags.jobs,
     tmpDir: ctx.tmpDir,
+    binDir: join(cacheDir(ctx.env, ctx.homeDir), 'bin'),
     render: (t) => renderTemplate(t, { env: templateEnv, git, date }),
     log,
     layerCache: new LayerCache(cache),
