@@ -40,6 +40,7 @@ import {
   summarize,
   SYSTEM_PATH,
   writeRecord,
+  cli,
 } from './lib.mjs';
 
 /** The ko release compared against; `ko version` must print exactly this. */
