@@ -25,7 +25,7 @@ export function appFilename(importPath: string): string {
 
 /** Makes a layer from a tar, compressed deterministically. */
 export async function layerFromTar(tar: Buffer, mediaType: string): Promise<Layer> {
-  const blob = memoryBlob(gzipDeterministic(tar));
+  const blob = memoryBlob(await gzipDeterministic(tar));
   return { descriptor: { mediaType, size: blob.size, digest: blob.digest }, diffId: sha256Digest(tar), blob };
 }
 

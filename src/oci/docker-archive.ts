@@ -52,9 +52,10 @@ export async function readDockerArchive(file: string, tag?: string): Promise<Ima
   }
   const configBytes = required(files, entry.Config, where);
   const config = JSON.parse(configBytes.toString('utf8')) as ConfigFile;
-  const layers: Layer[] = entry.Layers.map((name, i) => {
+  const layers: Layer[] = [];
+  for (const [i, name] of entry.Layers.entries()) {
     const raw = required(files, name, where);
-    const compressed = isGzip(raw) ? raw : gzipDeterministic(raw);
+    const compressed = isGzip(raw) ? raw : await gzipDeterministic(raw);
     const diffId = sha256Digest(isGzip(raw) ? gunzip(raw) : raw);
     const expected = config.rootfs?.diff_ids?.[i];
     if (expected && expected !== diffId) {
@@ -63,12 +64,12 @@ export async function readDockerArchive(file: string, tag?: string): Promise<Ima
       });
     }
     const blob = memoryBlob(compressed);
-    return {
+    layers.push({
       descriptor: { mediaType: MediaType.dockerLayerGzip, size: blob.size, digest: blob.digest },
       diffId,
       blob,
-    };
-  });
+    });
+  }
   // The config keeps its saved bytes so its digest matches the source image.
   return assembleImage({
     mediaType: MediaType.dockerManifest,
