@@ -9,12 +9,13 @@
  * 0.73-0.80 s for an 8.8 MB Go binary). The header carries mtime 0 and no
  * file name. Decompression stays on fflate.
  */
+import type * as ForasModule from '@hazae41/foras';
 import { gunzipSync } from 'fflate';
 
 /** ko (via go-containerregistry) compresses layers at BestSpeed; so does kodev. */
 export const DEFAULT_GZIP_LEVEL = 1;
 
-type Foras = typeof import('@hazae41/foras');
+type Foras = typeof ForasModule;
 let foras: Promise<Foras> | undefined;
 
 /** Loads and instantiates the compressor; call it early so this overlaps other work (go build). */
