@@ -28,7 +28,7 @@ import type { BuildResult } from '../build/builder.js';
 import { cacheDir } from '../cache/content-cache.js';
 import { resolvePublishOptions } from '../options/publish-options.js';
 import { headManifest } from '../registry/head-check.js';
-import { splitRepository } from '../registry/reference.js';
+import { parseReference, referenceTarget } from '../registry/reference.js';
 import { kodevVersion } from '../version.js';
 import type { CommandContext } from './context.js';
 import type { BuildCommandFlags, BuildPipeline } from './pipeline.js';
@@ -125,7 +125,13 @@ export function buildRecorder(req: FastPathRequest, refs: readonly string[], ctx
       if (!pipeline) return;
       const paths = await list();
       if (!paths) return;
-      const facts = registryFacts(printed, results, req.tags, pipeline);
+      let facts: RegistryFact[] | undefined;
+      try {
+        facts = registryFacts(printed, results, req.tags, pipeline);
+      } catch {
+        // A reference that does not parse cannot be checked later: no record.
+        return;
+      }
       if (!facts) return;
       const statuses = await inputStatus(paths);
       if (!settledBefore(statuses, startedAt)) return;
@@ -178,25 +184,21 @@ function registryFacts(
   for (const base of pipeline.bases.loaded) {
     if (base.kind === 'scratch') continue;
     if (base.kind !== 'registry' || !base.digest) return undefined;
-    const at = base.reference.lastIndexOf('@');
-    const colon = base.reference.lastIndexOf(':');
-    const slash = base.reference.lastIndexOf('/');
-    const name =
-      at > 0 ? base.reference.slice(0, at) : colon > slash ? base.reference.slice(0, colon) : base.reference;
-    const reference =
-      at > 0 ? base.reference.slice(at + 1) : colon > slash ? base.reference.slice(colon + 1) : 'latest';
-    facts.push({ ...splitRepository(name), reference, digest: base.digest });
+    const ref = parseReference(base.reference, 'base image');
+    facts.push({
+      registry: ref.registry,
+      repository: ref.repository,
+      reference: referenceTarget(ref),
+      digest: base.digest,
+    });
   }
   if (results.length !== printed.length) return undefined;
   printed.forEach((ref, i) => {
     const result = results[i] as BuildResult;
-    const at = ref.indexOf('@');
-    const named = at > 0 ? ref.slice(0, at) : ref;
-    // `repo:tag@digest` (with -t) and `repo:tag` (--tag-only) name the repository before the tag.
-    const colon = named.lastIndexOf(':');
-    const name = colon > named.lastIndexOf('/') ? named.slice(0, colon) : named;
-    const digest = at > 0 ? ref.slice(at + 1) : result.artifact.digest;
-    const repo = splitRepository(name);
+    // `repo@digest`, `repo:tag@digest` (with -t) or `repo:tag` (--tag-only).
+    const parsed = parseReference(ref);
+    const digest = parsed.digest ?? result.artifact.digest;
+    const repo = { registry: parsed.registry, repository: parsed.repository };
     facts.push({ ...repo, reference: digest, digest });
     for (const tag of tags) facts.push({ ...repo, reference: tag, digest });
     for (const sbom of result.sboms.keys())

@@ -6,6 +6,8 @@
  * then does the full build instead of trusting a guess.
  */
 
+import { registryBaseUrl } from './reference.js';
+
 /** The answer: the digest, `missing` (404), or `unknown` (auth needed, errors). */
 export type HeadAnswer = { digest: string } | 'missing' | 'unknown';
 
@@ -16,12 +18,6 @@ const ACCEPT = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
 
-/** True for registries kodev always speaks plain http to: loopback and `*.local`. */
-export function plainHttpRegistry(registry: string): boolean {
-  const host = registry.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
-  return host === 'localhost' || host === '::1' || /^127\./.test(host) || host.endsWith('.local');
-}
-
 /** HEADs `<registry>/v2/<repository>/manifests/<reference>`. */
 export async function headManifest(
   registry: string,
@@ -29,8 +25,7 @@ export async function headManifest(
   reference: string,
   options: { insecure: boolean; signal?: AbortSignal; timeoutMs?: number },
 ): Promise<HeadAnswer> {
-  const scheme = options.insecure || plainHttpRegistry(registry) ? 'http' : 'https';
-  const url = `${scheme}://${registry}/v2/${repository}/manifests/${reference}`;
+  const url = `${registryBaseUrl(registry, options.insecure)}/v2/${repository}/manifests/${reference}`;
   const signal = AbortSignal.any([
     AbortSignal.timeout(options.timeoutMs ?? 5000),
     ...(options.signal ? [options.signal] : []),

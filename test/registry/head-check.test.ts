@@ -1,23 +1,10 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { headManifest, plainHttpRegistry } from '../../src/registry/head-check.js';
+import { headManifest } from '../../src/registry/head-check.js';
 import { makeOciBase } from '../helpers/base-images.js';
 import { removeAll, tempDir } from '../helpers/kodev.js';
 import { type Registry, startRegistry } from '../helpers/registry.js';
-
-describe('plainHttpRegistry', () => {
-  it.each([
-    ['127.0.0.1:5000', true],
-    ['localhost:5000', true],
-    ['[::1]:5000', true],
-    ['registry.local', true],
-    ['gcr.io', false],
-    ['index.docker.io', false],
-  ])('%s: %s', (registry, expected) => {
-    expect(plainHttpRegistry(registry)).toBe(expected);
-  });
-});
 
 describe('headManifest against a real registry', () => {
   let open: Registry;
