@@ -40,7 +40,6 @@ import {
   summarize,
   SYSTEM_PATH,
   writeRecord,
-  cli,
 } from './lib.mjs';
 
 /** The ko release compared against; `ko version` must print exactly this. */
@@ -49,10 +48,10 @@ const KO_VERSION = 'v0.18.1';
 const CRANE_VERSION = 'v0.20.6';
 const SIDES = ['kodev', 'ko'];
 /**
- * The kodev measured: tsc's output, run with `node`, not lib.mjs's `cli` (which may name another
- * build of the CLI), so that this comparison always measures the same entry point.
+ * The kodev measured: the `kodev` command as npm installs it (bin/kodev, the launcher that starts
+ * the bundled CLI), with the caller's environment, as ko runs with it.
  */
-const KODEV_CLI = cli;
+const KODEV_BIN = path.join(repoRoot, 'bin', 'kodev');
 
 // Ctrl-C or SIGTERM cancels the running command, so the finally block stops the daemons and cleans up.
 const abort = abortOnSignals();
@@ -138,7 +137,7 @@ async function runOnce(scenario, side, n, label, ctx) {
   await mkdir(kocache, { recursive: true });
   const repo = scenario.repo(side, n);
   const args = scenario.args({ side, n });
-  const [command, argv] = side === 'kodev' ? ['node', [KODEV_CLI, ...args]] : [ctx.ko, args];
+  const [command, argv] = side === 'kodev' ? [KODEV_BIN, args] : [ctx.ko, args];
   try {
     const sample = await measure(command, argv, {
       env: {

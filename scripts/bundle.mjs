@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Bundles the compiled CLI (dist/src/cli.js, from tsc) into dist/bundle/: one
+ * Bundles the compiled CLI (dist/src/entry.js, from tsc) into dist/bundle/: one
  * minified ES module per entry and lazily loaded command, so `kodev` starts
  * without resolving and reading hundreds of small files. Node 20 has no
  * compile cache, and module loading was most of a warm `kodev build`.
@@ -14,7 +14,7 @@ import { chmod, rm } from 'node:fs/promises';
 const outdir = 'dist/bundle';
 await rm(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'dist/src/cli.js' },
+  entryPoints: { cli: 'dist/src/entry.js' },
   bundle: true,
   splitting: true,
   format: 'esm',

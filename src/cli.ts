@@ -3,8 +3,9 @@
  * kodev's entry point: argv -> command -> the one error handler -> exit code
  * (0 success, 1 user or external error, 2 usage error).
  */
+import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
+import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { BuildCommandFlags } from './commands/build.js';
 import type { LoginFlags } from './commands/login.js';
@@ -26,11 +27,6 @@ import { traceMark } from './system/timings.js';
 import { processTerminal } from './system/terminal.js';
 import { kodevVersion } from './version.js';
 
-// undici parses HTTP with a WebAssembly module that V8 would recompile with its
-// optimizing tier in the background: 25-35 MiB at the end of every push for no
-// gain in a short-lived CLI. The baseline compiler is enough (measured in bench/).
-setFlagsFromString('--liftoff-only');
-
 /** Builds the command tree; `run` receives each command's work. */
 export function makeProgram(
   run: (work: (ctx: CommandContext) => Promise<void | number>) => Promise<void>,
@@ -51,6 +47,9 @@ export function makeProgram(
   bindPublishFlags(bindBuildFlags(build));
   build.action((paths: string[], flags: BuildCommandFlags) =>
     run(async (ctx) => {
+      // go build starts before the rest of the pipeline loads (build/early-compile.ts).
+      const { startEarlyCompiles } = await import('./build/early-compile.js');
+      await startEarlyCompiles({ ...ctx, refs: paths, ...flags });
       // Loaded on use, so `kodev version`, `--help` and completion start fast.
       const { buildCommand } = await import('./commands/build.js');
       const refs = await buildCommand(paths, flags, ctx);
@@ -222,6 +221,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     verbose = Boolean(program.opts().verbose);
     const terminal = processTerminal();
     const ctx: CommandContext = {
+      argv,
       env: processEnv(),
       cwd: processCwd(),
       stdout: (t) => process.stdout.write(t),
@@ -259,10 +259,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   return code;
 }
 
-const invoked = process.argv[1] ?? '';
-if (invoked.endsWith('cli.js') || invoked.endsWith('cli.ts') || invoked.endsWith('/kodev')) {
+// Run directly (`node dist/src/cli.js`), this module is the whole CLI; the
+// `kodev` command enters through entry.ts, which imports it.
+if (runDirectly()) {
   main(process.argv.slice(2)).then((code) => {
     traceMark(`done, exit code ${code}`);
     process.exitCode = code;
   });
+}
+
+function runDirectly(): boolean {
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? '')).href;
+  } catch {
+    return false;
+  }
 }

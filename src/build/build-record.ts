@@ -1,16 +1,19 @@
 /**
- * What a finished `kodev build` depended on, so the next identical build can
- * skip `go build` entirely (ko always runs it, its issue #1116). A record
- * holds the printed references, the registry state they imply, and the
- * status of every input file: each Go source, embed and module file the
- * binaries were built from (from `go list -deps`), their directories (a new
- * file changes its directory), the kodata trees, the config and the go
- * binary. Files are compared by size, mtime, ctime and inode, like git's
- * index; ctime cannot be set back by hand.
+ * What a finished `kodev build` or `kodev resolve` depended on, so the next
+ * identical run can skip `go build` entirely (ko always runs it, its issue
+ * #1116). A record holds what the command printed, the registry state that
+ * implies, and the status of every input file: each Go source, embed and
+ * module file the binaries were built from (from `go list -deps`), their
+ * directories (a new file changes its directory), the kodata trees, the
+ * manifests read, the config and the go binary. Files are compared by size,
+ * mtime, ctime and inode, like git's index; ctime cannot be set back by hand.
+ * Records are keyed by the command line as typed, the environment Go and ko
+ * read, the directory and the .ko.yaml text, so the entry can find one
+ * before parsing any flag. Dependency-free: the CLI's entry loads it.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** One input's status when it was recorded; size -1 for a path that did not exist. */
 export interface InputStatus {
@@ -29,17 +32,73 @@ export interface RegistryFact {
   digest: string;
 }
 
-/** A finished build's record. */
+/** A finished run's record. */
 export interface BuildRecord {
-  version: 1;
-  printed: string[];
+  version: 2;
+  /** Everything the command printed on stdout. */
+  stdout: string;
+  /** The --image-refs file and what was written to it. */
+  imageRefs?: { file: string; text: string };
+  /** Whether --insecure-registry was given (plain http to any registry). */
+  insecure: boolean;
   inputs: InputStatus[];
   facts: RegistryFact[];
 }
 
-/** Hashes what makes two builds the same request (arguments, flags, environment, config text). */
-export function requestKey(parts: unknown): string {
+/** Where a run is and what it was given: what keys its record. */
+export interface RunRequest {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  hostArch: string;
+  /** kodev's version: a record of another version never matches. */
+  version: string;
+}
+
+/** Files that configure builds in code, which may import any other file: no record vouches for those. */
+const CODE_CONFIGS = ['kodev.config.ts', 'kodev.config.mts', 'kodev.config.js', 'kodev.config.mjs'];
+/** Environment that changes what a build produces or where it goes. */
+const RELEVANT_ENV =
+  /^(GO|CGO_|KO_|KODEV_(?!TIMINGS$|EXTRA_CA_CERTS$)|SOURCE_DATE_EPOCH$|PATH$|HOME$|DOCKER_CONFIG$|XDG_|CC$|CXX$|AR$|PKG_CONFIG|GCCGO$)/;
+
+/**
+ * The record key of a run: a hash of its command line, the relevant
+ * environment, the directory, the host and the .ko.yaml text. Undefined when
+ * a code config is present, since its imports are not known.
+ */
+export async function requestKey(req: RunRequest): Promise<string | undefined> {
+  for (const name of CODE_CONFIGS) if (await isFile(join(req.cwd, name))) return undefined;
+  const koYaml = await koYamlFile(req);
+  const env = Object.entries(req.env)
+    .filter(([k, v]) => RELEVANT_ENV.test(k) && v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const parts = {
+    kodev: req.version,
+    cwd: req.cwd,
+    hostArch: req.hostArch,
+    argv: req.argv,
+    env,
+    koYaml: koYaml ? { path: koYaml, text: await readFile(koYaml, 'utf8') } : null,
+  };
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+/** The .ko.yaml that applies: KO_CONFIG_PATH (a file, or a directory holding one), else the directory's. */
+async function koYamlFile(req: RunRequest): Promise<string | undefined> {
+  const configured = req.env.KO_CONFIG_PATH;
+  const target = configured ? resolve(req.cwd, configured) : req.cwd;
+  if (await isFile(target)) return target;
+  const file = join(target, '.ko.yaml');
+  return (await isFile(file)) ? file : undefined;
+}
+
+/** True when `file` exists and is a regular file. */
+export async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The statuses of `paths` now (directories included; missing paths recorded as missing). */
@@ -106,7 +165,9 @@ export function recordFile(cacheDir: string, key: string): string {
 export async function readRecord(file: string): Promise<BuildRecord | undefined> {
   try {
     const record = JSON.parse(await readFile(file, 'utf8')) as BuildRecord;
-    return record.version === 1 && Array.isArray(record.inputs) ? record : undefined;
+    return record.version === 2 && Array.isArray(record.inputs) && Array.isArray(record.facts)
+      ? record
+      : undefined;
   } catch {
     return undefined;
   }

@@ -2,7 +2,6 @@
  * The Go builder: compiles a main package per platform and lays the binary
  * and its kodata on the base image, producing an image or an index.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -17,7 +16,8 @@ import type { LayerCache } from '../cache/layer-cache.js';
 import type { RenderedSbom } from '../sbom/index.js';
 import type { Base, BaseResolver } from './base.js';
 import type { Builder, BuildResult } from './builder.js';
-import { goBuildEnv, goBuildFlags, type RenderTemplate } from './go-args.js';
+import { compilePlan, planDir, takeEarlyCompile } from './early-compile.js';
+import type { RenderTemplate } from './go-args.js';
 import { appConfig, rfc3339, scratchConfig } from './image-config.js';
 import { collectKodata } from './kodata.js';
 import { APP_DIR, appFilename, binaryTar, kodataTar, layerFromTar } from './layers.js';
@@ -294,14 +294,24 @@ export class GoBuilder implements Builder {
   ): Promise<void> {
     this.o.log(`Building ${pkg.importPath} for ${formatPlatform(platform)}`);
     const started = performance.now();
-    await goBuild(this.o.go, {
-      cwd: pkg.moduleDir,
-      importPath: pkg.importPath,
-      out,
-      env: goBuildEnv(platform, this.o.config, pkg.build, this.o.render),
-      flags: goBuildFlags(this.o.config, pkg.build, this.o.render, this.o),
-      ...(signal ? { signal } : {}),
-    });
+    const plan = compilePlan(pkg, platform, this.o.config, this.o.render, this.o);
+    // The same go build, already started by the command before this builder loaded.
+    const early = this.o.binDir && out === join(planDir(this.o.binDir, plan), 'out');
+    const done = early
+      ? await takeEarlyCompile(plan.settings)?.then(
+          () => true,
+          () => false,
+        )
+      : false;
+    if (!done)
+      await goBuild(this.o.go, {
+        cwd: pkg.moduleDir,
+        importPath: pkg.importPath,
+        out,
+        env: plan.env,
+        flags: plan.flags,
+        ...(signal ? { signal } : {}),
+      });
     await this.o.onCompiled?.({
       importPath: pkg.importPath,
       platform,
@@ -329,15 +339,9 @@ export class GoBuilder implements Builder {
     platform: Platform,
     signal?: AbortSignal,
   ): Promise<{ binary: Buffer; goVersionM?: string }> {
-    const settings = JSON.stringify([
-      pkg.importPath,
-      pkg.moduleDir,
-      formatPlatform(platform),
-      goBuildEnv(platform, this.o.config, pkg.build, this.o.render),
-      goBuildFlags(this.o.config, pkg.build, this.o.render, this.o),
-    ]);
+    const plan = compilePlan(pkg, platform, this.o.config, this.o.render, this.o);
     const dir = this.o.binDir
-      ? join(this.o.binDir, createHash('sha256').update(settings).digest('hex').slice(0, 32))
+      ? planDir(this.o.binDir, plan)
       : await mkdtemp(join(this.o.tmpDir, 'kodev-build-'));
     try {
       await mkdir(dir, { recursive: true });

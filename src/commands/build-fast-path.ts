@@ -1,115 +1,80 @@
 /**
- * `kodev build`'s unchanged-build path. Before loading the build pipeline,
- * the request (arguments, flags, the environment Go and ko read, .ko.yaml)
- * is hashed; if a record for it exists, no input file changed, the base
- * tags still resolve as they did, and the registry still holds what was
- * pushed under the same tags, the recorded references are printed and
- * nothing is built. Every full registry build writes such a record, from a
- * `go list -deps` that runs beside `go build`. Anything the check cannot
- * vouch for (a kodev.config.ts, which may import other files; local or
- * daemon bases; registries that want credentials; local outputs) takes the
- * full build.
+ * Recording runs for the unchanged-run replay (replay.ts). A `kodev build`
+ * or `kodev resolve` that pushes to a registry records what it printed, the
+ * inputs it read (from a `go list -deps` that runs beside layering and
+ * pushing) and the registry facts its output relies on. Anything a later
+ * check cannot vouch for (a kodev.config.ts, which may import other files;
+ * local or daemon bases; registries that want credentials; local outputs;
+ * manifests from stdin) is not recorded.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import {
   type BuildRecord,
   inputStatus,
-  inputsUnchanged,
-  readRecord,
-  recordFile,
+  isFile,
   type RegistryFact,
-  requestKey,
   settledBefore,
   treePaths,
   writeRecord,
 } from '../build/build-record.js';
 import type { BuildResult } from '../build/builder.js';
-import { cacheDir } from '../cache/content-cache.js';
+import { earlyCompileStartedAt } from '../build/early-compile.js';
 import { resolvePublishOptions } from '../options/publish-options.js';
-import { headManifest } from '../registry/head-check.js';
 import { parseReference, referenceTarget } from '../registry/reference.js';
-import { kodevVersion } from '../version.js';
 import type { CommandContext } from './context.js';
 import type { BuildCommandFlags, BuildPipeline } from './pipeline.js';
+import { runRecordFile } from './replay.js';
 
-/** A build that may take the unchanged path: where its record lives. */
-export interface FastPathRequest {
+/** A run that may be recorded: where its record goes and what the replay needs to know. */
+export interface RecordRequest {
   file: string;
   insecure: boolean;
   imageRefs?: string;
   tags: string[];
 }
 
-const CODE_CONFIGS = ['kodev.config.ts', 'kodev.config.mts', 'kodev.config.js', 'kodev.config.mjs'];
-/** Environment that changes what a build produces or where it goes. */
-const RELEVANT_ENV =
-  /^(GO|CGO_|KO_|KODEV_(?!TIMINGS)|SOURCE_DATE_EPOCH$|PATH$|HOME$|DOCKER_CONFIG$|XDG_|CC$|CXX$|AR$|PKG_CONFIG|GCCGO$)/;
-
-/** The request's record location, or undefined when this build cannot take the unchanged path. */
-export async function fastPathRequest(
-  refs: readonly string[],
-  flags: BuildCommandFlags,
+/** Where this run's record goes, or undefined when a replay could not vouch for it. */
+export async function recordRequest(
+  flags: BuildCommandFlags & { filename?: readonly string[] },
   ctx: CommandContext,
-): Promise<FastPathRequest | undefined> {
+): Promise<RecordRequest | undefined> {
+  if (!ctx.argv) return undefined;
   const publish = resolvePublishOptions(flags, ctx.env);
   if (!publish.push || publish.target !== 'registry' || publish.ociLayoutPath || publish.tarball)
     return undefined;
-  if (flags.platform?.includes('all')) return undefined;
-  for (const name of CODE_CONFIGS) if (await isFile(join(ctx.cwd, name))) return undefined;
-  const koYaml = await koYamlFile(ctx);
-  const env = Object.fromEntries(
-    Object.entries(ctx.env)
-      .filter(([k]) => RELEVANT_ENV.test(k))
-      .sort(([a], [b]) => a.localeCompare(b)),
-  );
-  const key = requestKey({
-    kodev: kodevVersion(),
+  if (flags.platform?.includes('all') || flags.filename?.includes('-')) return undefined;
+  const file = await runRecordFile({
+    argv: ctx.argv,
+    env: ctx.env,
     cwd: ctx.cwd,
     hostArch: ctx.hostArch,
-    refs,
-    flags,
-    env,
-    koYaml: koYaml ? { path: koYaml, text: await readFile(koYaml, 'utf8') } : null,
+    homeDir: ctx.homeDir,
   });
+  if (!file) return undefined;
   return {
-    file: recordFile(cacheDir(ctx.env, ctx.homeDir), key),
+    file,
     insecure: publish.insecureRegistry,
     tags: publish.tags,
     ...(publish.imageRefs ? { imageRefs: publish.imageRefs } : {}),
   };
 }
 
-/** The recorded references when nothing changed since the recorded build, else undefined. */
-export async function unchangedBuild(
-  req: FastPathRequest,
-  ctx: CommandContext,
-): Promise<string[] | undefined> {
-  const record = await readRecord(req.file);
-  if (!record || !(await inputsUnchanged(record.inputs))) return undefined;
-  const answers = await Promise.all(
-    record.facts.map((f) =>
-      headManifest(f.registry, f.repository, f.reference, { insecure: req.insecure, signal: ctx.signal }),
-    ),
-  );
-  const hold = answers.every((a, i) => {
-    const want = record.facts[i]?.digest;
-    return typeof a === 'object' && (want === '' || a.digest === want);
-  });
-  if (!hold) return undefined;
-  if (req.imageRefs) await writeFile(req.imageRefs, record.printed.map((r) => `${r}\n`).join(''));
-  return record.printed;
-}
-
 /**
- * Records a full build. `compiled` (the first binary is done) starts listing
+ * Records a full run. `compiled` (the first binary is done) starts listing
  * the inputs of every package `refs` build, one `go list -deps` per package
  * and platform, so it runs beside layering and pushing rather than competing
- * with `go build`; `save` then writes the record if no input changed after
- * the recorder was made (before any `go build` started).
+ * with `go build`; `save` then writes the record if no input (those listed,
+ * and `extraInputs` such as the manifests read) changed after the recorder
+ * was made, before any `go build` started.
  */
-export function buildRecorder(req: FastPathRequest, refs: readonly string[], ctx: CommandContext) {
-  const startedAt = Date.now();
+export function buildRecorder(
+  req: RecordRequest,
+  refs: readonly string[],
+  ctx: CommandContext,
+  extraInputs: readonly string[] = [],
+) {
+  // A compile may have started before this recorder (build/early-compile.ts).
+  const startedAt = Math.min(Date.now(), earlyCompileStartedAt() ?? Infinity);
   let pipeline: BuildPipeline | undefined;
   let inputs: Promise<Set<string> | undefined> | undefined;
   let results: readonly BuildResult[] = [];
@@ -121,7 +86,7 @@ export function buildRecorder(req: FastPathRequest, refs: readonly string[], ctx
     attach: (p: BuildPipeline) => (pipeline = p),
     compiled: async () => void list(),
     observe: (r: readonly BuildResult[]) => (results = r),
-    save: async (printed: readonly string[]) => {
+    save: async (stdout: string, printed: readonly string[]) => {
       if (!pipeline) return;
       const paths = await list();
       if (!paths) return;
@@ -133,9 +98,18 @@ export function buildRecorder(req: FastPathRequest, refs: readonly string[], ctx
         return;
       }
       if (!facts) return;
-      const statuses = await inputStatus(paths);
+      const statuses = await inputStatus([...paths, ...extraInputs]);
       if (!settledBefore(statuses, startedAt)) return;
-      const record: BuildRecord = { version: 1, printed: [...printed], inputs: statuses, facts };
+      const record: BuildRecord = {
+        version: 2,
+        stdout,
+        ...(req.imageRefs
+          ? { imageRefs: { file: req.imageRefs, text: printed.map((r) => `${r}\n`).join('') } }
+          : {}),
+        insecure: req.insecure,
+        inputs: statuses,
+        facts,
+      };
       await writeRecord(req.file, record).catch(() => undefined);
     },
   };
@@ -215,20 +189,4 @@ async function whichGo(bin: string, path: string): Promise<string | undefined> {
     if (await isFile(file)) return file;
   }
   return undefined;
-}
-
-async function koYamlFile(ctx: CommandContext): Promise<string | undefined> {
-  const configured = ctx.env.KO_CONFIG_PATH;
-  const target = configured ? resolve(ctx.cwd, configured) : ctx.cwd;
-  if (await isFile(target)) return target;
-  const file = join(target, '.ko.yaml');
-  return (await isFile(file)) ? file : undefined;
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
 }

@@ -4,6 +4,8 @@ import type { Terminal } from '../system/terminal.js';
 
 /** The world a command runs in, injected so commands can be tested as functions. */
 export interface CommandContext {
+  /** The command line as typed (after `kodev`); runs are recorded for the unchanged-run replay under it. */
+  argv?: readonly string[];
   env: Env;
   cwd: string;
   /** Results only (image references, YAML). */

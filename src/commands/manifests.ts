@@ -16,6 +16,8 @@ const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 export interface ManifestInput {
   docs: ManifestDocument[];
   selector?: LabelSelector;
+  /** Every file read and directory listed (absolute), for the unchanged-run record. */
+  paths: string[];
 }
 
 /** Reads and parses every -f input; `readStdin` is called at most once. */
@@ -28,6 +30,7 @@ export async function readManifests(
     throw new UsageError('no manifests given', { hint: 'pass -f FILE, -f DIR or -f - for stdin' });
   const selector = flags.selector !== undefined ? parseSelector(flags.selector) : undefined;
   const sources: ManifestSource[] = [];
+  const paths: string[] = [];
   let stdinUsed = false;
   for (const f of flags.filename) {
     if (f === '-') {
@@ -39,11 +42,12 @@ export async function readManifests(
     const path = resolve(cwd, f);
     const info = await stat(path).catch(() => undefined);
     if (!info) throw new UserError(`-f ${f}: no such file or directory`, { hint: 'check the path' });
-    const files = info.isDirectory() ? await manifestFiles(path, flags.recursive) : [path];
+    const files = info.isDirectory() ? await manifestFiles(path, flags.recursive, paths) : [path];
     if (info.isDirectory() && files.length === 0)
       throw new UserError(`-f ${f}: the directory has no .yaml, .yml or .json files`, {
         hint: flags.recursive ? 'check the path' : 'add -R to read subdirectories',
       });
+    paths.push(path, ...files);
     for (const file of files)
       sources.push({
         name: info.isDirectory() ? join(f, file.slice(path.length + 1)) : f,
@@ -51,10 +55,11 @@ export async function readManifests(
       });
   }
   const docs = sources.flatMap((s) => parseManifests(s));
-  return { docs, ...(selector ? { selector } : {}) };
+  return { docs, paths, ...(selector ? { selector } : {}) };
 }
 
-async function manifestFiles(dir: string, recursive: boolean): Promise<string[]> {
+/** The manifest files under `dir`, sorted; every directory listed is added to `listed`. */
+async function manifestFiles(dir: string, recursive: boolean, listed: string[]): Promise<string[]> {
   const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
@@ -62,7 +67,10 @@ async function manifestFiles(dir: string, recursive: boolean): Promise<string[]>
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
-      if (recursive) out.push(...(await manifestFiles(p, true)));
+      if (recursive) {
+        listed.push(p);
+        out.push(...(await manifestFiles(p, true, listed)));
+      }
     } else if (MANIFEST_EXTENSIONS.has(extname(e.name))) out.push(p);
   }
   return out;

@@ -5,6 +5,8 @@ import { type ManifestDocument, location, renderManifests } from '../resolve/doc
 import { findReferences } from '../resolve/references.js';
 import { resolveManifests } from '../resolve/resolve.js';
 import { selectDocuments } from '../resolve/selector.js';
+import type { BuildResult } from '../build/builder.js';
+import { buildRecorder, recordRequest } from './build-fast-path.js';
 import type { CommandContext } from './context.js';
 import { type ManifestInput, readManifests } from './manifests.js';
 import { type BuildCommandFlags, type BuildPipeline, openBuildPipeline } from './pipeline.js';
@@ -21,10 +23,24 @@ export async function resolveCommand(
   const input = await readManifests(flags, ctx.cwd, readStdin);
   const selected = input.selector ? selectDocuments(input.docs, input.selector) : input.docs;
   // Without ko:// references there is nothing to build, and no KO_DOCKER_REPO is needed.
-  if (findReferences(selected).length === 0) return renderManifests(selected);
-  const pipeline = await openBuildPipeline(flags, ctx);
+  const refs = [...new Set(findReferences(selected).map((s) => s.ref))];
+  if (refs.length === 0) return renderManifests(selected);
+  const request = await recordRequest(flags, ctx);
+  const recording = request ? buildRecorder(request, refs, ctx, input.paths) : undefined;
+  const pipeline = await openBuildPipeline(flags, ctx, recording ? { onCompiled: recording.compiled } : {});
   try {
-    return renderManifests(await resolveInput(input, pipeline));
+    recording?.attach(pipeline);
+    let published: readonly string[] = [];
+    const out = renderManifests(
+      await resolveInput(input, pipeline, {
+        observe: (results, printed) => {
+          recording?.observe(results);
+          published = printed;
+        },
+      }),
+    );
+    await recording?.save(out, published);
+    return out;
   } finally {
     await pipeline.close();
   }
@@ -34,6 +50,7 @@ export async function resolveCommand(
 export async function resolveInput(
   input: ManifestInput,
   pipeline: BuildPipeline,
+  hooks: { observe?: (results: readonly BuildResult[], printed: readonly string[]) => void } = {},
 ): Promise<ManifestDocument[]> {
   const sites = new Map<string, string>();
   for (const s of findReferences(input.docs))
@@ -41,7 +58,13 @@ export async function resolveInput(
   return resolveManifests(input.docs, {
     ...(input.selector ? { selector: input.selector } : {}),
     publish: async (refs) => {
-      const printed = await pipeline.buildAndPublish(refs, (ref, err) => withSite(sites.get(ref), err));
+      let results: readonly BuildResult[] = [];
+      const printed = await pipeline.buildAndPublish(
+        refs,
+        (ref, err) => withSite(sites.get(ref), err),
+        (r) => (results = r),
+      );
+      hooks.observe?.(results, printed);
       return new Map(refs.map((r, i) => [r, printed[i] as string]));
     },
   });

@@ -83,7 +83,7 @@ export async function upCommand(
   const manifestFlags = await manifestInputs(flags, dev.manifests, config.baseDir);
   const input = manifestFlags.filename.length
     ? await readManifests(manifestFlags, ctx.cwd, readStdin)
-    : { docs: [] };
+    : { docs: [], paths: [] };
   const kubeFlags = { ...flags, ...(!flags.namespace && dev.namespace ? { namespace: dev.namespace } : {}) };
   const runtime = pickRuntime(flags.runtime ?? dev.runtime ?? 'auto', input.docs.length > 0, kubeFlags, ctx);
   const env = { ...ctx.env };

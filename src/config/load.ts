@@ -15,13 +15,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Env } from '../system/env.js';
-import {
-  type ConfigValues,
-  formatIssue,
-  type LineOf,
-  type ValidationResult,
-  validateConfig,
-} from './schema.js';
+import type { ConfigValues, LineOf, ValidationResult } from './schema.js';
 import type { KodevConfig } from './types.js';
 
 /** Inputs of `loadConfig`; passed in so tests and the dev loop choose them. */
@@ -145,7 +139,9 @@ async function readKoYaml(file: string): Promise<ConfigValues> {
     // e.g. too many alias expansions ("billion laughs").
     throw new UserError(`${file}: ${(err as Error).message}`, { cause: err });
   }
-  return checked(validateConfig(raw, file, lineOf));
+  // The schema (zod) loads only when there is a file to check: most builds have none.
+  const { formatIssue, validateConfig } = await import('./schema.js');
+  return checked(validateConfig(raw, file, lineOf), formatIssue);
 }
 
 async function readCodeConfig(file: string): Promise<ConfigValues> {
@@ -161,11 +157,15 @@ async function readCodeConfig(file: string): Promise<ConfigValues> {
       cause: err,
     });
   }
-  return checked(validateConfig(exported, file));
+  const { formatIssue, validateConfig } = await import('./schema.js');
+  return checked(validateConfig(exported, file), formatIssue);
 }
 
 /** Turns validation issues into one UserError, the earliest issue on the first line. */
-function checked(result: ValidationResult): ConfigValues {
+function checked(
+  result: ValidationResult,
+  formatIssue: (issue: ValidationResult['errors'][number]) => string,
+): ConfigValues {
   if (result.config) return result.config;
   const [first] = result.errors;
   const hint = first?.validKeys

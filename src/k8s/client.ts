@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { UserError } from '../errors.js';
+import { isUntrustedCertificate, TRUST_HINT } from '../system/tls-errors.js';
 import type { KubeTarget } from './kubeconfig.js';
 
 /** A Kubernetes `Status` object as the API server returns it on failure. */
@@ -127,6 +128,14 @@ export class KubeClient implements KubeApi {
     } catch (err) {
       if (req.signal?.aborted) throw req.signal.reason ?? err;
       const code = (err as { code?: string }).code;
+      if (isUntrustedCertificate(code))
+        throw new UserError(
+          `the Kubernetes API server ${this.server} (context ${this.context}) presented a certificate kodev does not trust: ${code}`,
+          {
+            hint: `set certificate-authority for the cluster in ${this.target.origin}, or ${TRUST_HINT}`,
+            cause: err,
+          },
+        );
       throw new UserError(
         `cannot reach the Kubernetes API server ${this.server} (context ${this.context}): ${code ?? (err as Error).message}`,
         { hint: `check that the cluster is running and that ${this.target.origin} points at it`, cause: err },

@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher, request } from 'undici';
+import { isUntrustedCertificate, TRUST_HINT } from '../system/tls-errors.js';
 import { UserError } from '../errors.js';
 
 /** One request. `body` is a factory so a retry can send it again. */
@@ -93,6 +94,11 @@ export class Transport {
             cause: err,
           });
         }
+        if (isUntrustedCertificate(code))
+          throw new UserError(`registry ${host(req.url)}: its TLS certificate is not trusted (${code})`, {
+            hint: TRUST_HINT,
+            cause: err,
+          });
         if (this.o.signal?.aborted) throw err;
         if (!RETRY_CODES.has(code) || attempt >= this.retries || req.retry === false) {
           throw new RegistryUnavailableError(

@@ -60,15 +60,50 @@ describe('build records', () => {
     expect(await treePaths(join(dir, 'nope'))).toEqual([join(dir, 'nope')]);
   });
 
-  it('keys requests by everything in them, and stores records atomically', async () => {
-    expect(requestKey({ a: 1, b: ['x'] })).toBe(requestKey({ a: 1, b: ['x'] }));
-    expect(requestKey({ a: 1, b: ['x'] })).not.toBe(requestKey({ a: 1, b: ['y'] }));
-    const file = recordFile(join(dir, 'cache'), requestKey('k'));
+  it('keys runs by command line, relevant environment, directory and .ko.yaml, and stores records atomically', async () => {
+    const cwd = join(dir, 'module');
+    await mkdir(cwd, { recursive: true });
+    const run = {
+      argv: ['build', './cmd/app'],
+      env: { KO_DOCKER_REPO: 'r', TERM: 'xterm' },
+      cwd,
+      hostArch: 'x64',
+      version: '1.0.0',
+    };
+    const key = await requestKey(run);
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(await requestKey({ ...run, env: { KO_DOCKER_REPO: 'r' } })).toBe(key);
+    // Where the extra CA certificates come from changes no build.
+    expect(await requestKey({ ...run, env: { ...run.env, KODEV_EXTRA_CA_CERTS: '/ca.pem' } })).toBe(key);
+    for (const other of [
+      { argv: ['build', '--bare', './cmd/app'] },
+      { env: { KO_DOCKER_REPO: 'other' } },
+      { env: { ...run.env, GOFLAGS: '-tags=x' } },
+      { cwd: dir },
+      { hostArch: 'arm64' },
+      { version: '1.0.1' },
+    ])
+      expect(await requestKey({ ...run, ...other })).not.toBe(key);
+    await writeFile(join(cwd, '.ko.yaml'), 'defaultBaseImage: a\n');
+    const withKoYaml = await requestKey(run);
+    expect(withKoYaml).not.toBe(key);
+    await writeFile(join(cwd, '.ko.yaml'), 'defaultBaseImage: b\n');
+    expect(await requestKey(run)).not.toBe(withKoYaml);
+    await writeFile(join(cwd, 'kodev.config.ts'), 'export default {};\n');
+    expect(await requestKey(run)).toBeUndefined();
+
+    const file = recordFile(join(dir, 'cache'), key ?? '');
     expect(await readRecord(file)).toBeUndefined();
-    const record = { version: 1 as const, printed: ['r@sha256:1'], inputs: [], facts: [] };
+    const record = {
+      version: 2 as const,
+      stdout: 'r@sha256:1\n',
+      insecure: false,
+      inputs: [],
+      facts: [],
+    };
     await writeRecord(file, record);
     expect(await readRecord(file)).toEqual(record);
-    await writeFile(file, '{"version":2}');
+    await writeFile(file, '{"version":1,"printed":[],"inputs":[],"facts":[]}');
     expect(await readRecord(file)).toBeUndefined();
   });
 });

@@ -138,3 +138,71 @@ describe('kodev build with nothing changed', () => {
     expect(second.stderr).toContain('Building');
   });
 });
+
+describe('kodev resolve with nothing changed', () => {
+  it('prints the same YAML without building, until a manifest, the directory or a source changes', async () => {
+    const dir = await copyFixture('example', join(work, 'resolve'));
+    const refsFile = join(work, 'resolve-refs.txt');
+    const resolve = async (args: string[] = [], input?: string) => {
+      const r = await runKodev(['resolve', '--sbom=none', ...args], {
+        cwd: dir,
+        env: {
+          KOCACHE: join(work, 'kocache-resolve'),
+          HOME: join(work, 'home'),
+          KO_DOCKER_REPO: `${registry.host}/resolved`,
+          KO_DEFAULTBASEIMAGE: `${registry.host}/bases/app:stable`,
+          KODEV_TIMINGS: '1',
+        },
+        ...(input !== undefined ? { input } : {}),
+      });
+      expect(r.exitCode, r.stderr).toBe(0);
+      return {
+        yaml: r.stdout,
+        built: /\] go build /.test(r.stderr),
+        skipped: r.stderr.includes('Nothing changed since the last identical build'),
+      };
+    };
+    const args = ['-f', 'config/', '--image-refs', refsFile];
+
+    const first = await resolve(args);
+    expect(first).toMatchObject({ built: true, skipped: false });
+    expect(first.yaml).toMatch(/image: 127\.0\.0\.1:\d+\/resolved\/hello-[0-9a-f]{32}@sha256:[0-9a-f]{64}/);
+    const refs = await readFile(refsFile, 'utf8');
+    expect(refs.trim().split('\n')).toHaveLength(2);
+
+    // The replay prints the same YAML and writes the same --image-refs file.
+    await writeFile(refsFile, '');
+    expect(await resolve(args)).toEqual({ yaml: first.yaml, built: false, skipped: true });
+    expect(await readFile(refsFile, 'utf8')).toBe(refs);
+
+    // An edit to a manifest is printed: the run is full again, then replayed.
+    const manifest = join(dir, 'config/example.yaml');
+    await writeFile(manifest, `${await readFile(manifest, 'utf8')}# edited\n`);
+    const edited = await resolve(args);
+    expect(edited.skipped).toBe(false);
+    expect(edited.yaml).toContain('# edited');
+    expect(await resolve(args)).toEqual({ yaml: edited.yaml, built: false, skipped: true });
+
+    // A new manifest in the directory.
+    await writeFile(
+      join(dir, 'config/extra.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  a: b\n',
+    );
+    const added = await resolve(args);
+    expect(added.skipped).toBe(false);
+    expect(added.yaml).toContain('name: extra');
+
+    // A source edit rebuilds the image it changes.
+    const greet = join(dir, 'internal/greet/greet.go');
+    await writeFile(greet, (await readFile(greet, 'utf8')).replace('Hello', 'Hi'));
+    const rebuilt = await resolve(args);
+    expect(rebuilt).toMatchObject({ built: true, skipped: false });
+    expect(rebuilt.yaml).not.toBe(added.yaml);
+
+    // Manifests from stdin are never recorded, so never replayed.
+    const text = await readFile(manifest, 'utf8');
+    const piped = await resolve(['-f', '-'], text);
+    expect(piped.skipped).toBe(false);
+    expect(await resolve(['-f', '-'], text)).toMatchObject({ skipped: false, yaml: piped.yaml });
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * Starts `go build` before the rest of the build pipeline loads. Loading the
+ * registry client, the layer writer and the compressor takes about 0.2 s of
+ * the CLI's single thread; the first `go build` (a separate process, on
+ * another core) needs none of them. This module loads only the config, the
+ * package resolver and the go tool, starts exactly the compiles GoBuilder
+ * would start (same command, same output path under KOCACHE), and GoBuilder
+ * then takes each started compile instead of running its own. Anything
+ * unusual (templates in flags, `--platform=all`, an error of any kind) starts
+ * nothing: the full build does it all, and reports any error.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { cacheDir } from '../cache/content-cache.js';
+import { loadConfig } from '../config/load.js';
+import type { KodevConfig } from '../config/types.js';
+import { goBuild, goTool } from '../gotool/go.js';
+import { type MainPackage, MainPackageResolver } from '../gotool/main-package.js';
+import { formatPlatform, goArchFromNode, parsePlatform } from '../oci/platform.js';
+import type { Platform } from '../oci/types.js';
+import type { Env } from '../system/env.js';
+import { goBuildEnv, goBuildFlags, type RenderTemplate } from './go-args.js';
+
+/** One `go build` as GoBuilder runs it: environment, flags, and the key of those settings. */
+export interface CompilePlan {
+  env: string[];
+  flags: string[];
+  /** Everything that decides the binary; the stable output directory is named by its hash. */
+  settings: string;
+}
+
+/** The `go build` of `pkg` for `platform` under `config`. */
+export function compilePlan(
+  pkg: MainPackage,
+  platform: Platform,
+  config: KodevConfig,
+  render: RenderTemplate,
+  options: { disableOptimizations: boolean; trimpath: boolean },
+): CompilePlan {
+  const env = goBuildEnv(platform, config, pkg.build, render);
+  const flags = goBuildFlags(config, pkg.build, render, options);
+  const settings = JSON.stringify([pkg.importPath, pkg.moduleDir, formatPlatform(platform), env, flags]);
+  return { env, flags, settings };
+}
+
+/** The stable directory a plan's binary is built in, under `binDir`. */
+export function planDir(binDir: string, plan: CompilePlan): string {
+  return join(binDir, createHash('sha256').update(plan.settings).digest('hex').slice(0, 32));
+}
+
+const started = new Map<string, Promise<void>>();
+let firstStartMs: number | undefined;
+
+/** The compile started early for these settings, if any; each is taken once. */
+export function takeEarlyCompile(settings: string): Promise<void> | undefined {
+  const p = started.get(settings);
+  started.delete(settings);
+  return p;
+}
+
+/** When the first early compile started (Date.now()), so a build record can tell edits made after it. */
+export function earlyCompileStartedAt(): number | undefined {
+  return firstStartMs;
+}
+
+/** What the early start reads: the same inputs the full build reads. */
+export interface EarlyCompileRequest {
+  refs: readonly string[];
+  platform?: string[];
+  disableOptimizations: boolean;
+  jobs: number;
+  cwd: string;
+  env: Env;
+  hostArch: string;
+  homeDir: string;
+  signal: AbortSignal;
+}
+
+/** Starts the build's compiles, up to `jobs` at once; returns when they are started or queued. */
+export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void> {
+  try {
+    const config = await loadConfig({ cwd: req.cwd, env: req.env });
+    if (usesTemplates(config)) return;
+    const platforms = req.platform?.length
+      ? req.platform
+      : config.defaultPlatforms.length
+        ? config.defaultPlatforms
+        : [`linux/${goArchFromNode(req.hostArch)}`];
+    if (platforms.includes('all')) return;
+    const go = goTool(req.env);
+    const packages = new MainPackageResolver(go, req.cwd, config);
+    const binDir = join(cacheDir(req.env, req.homeDir), 'bin');
+    const limit = pLimit(Math.max(1, req.jobs));
+    for (const ref of new Set(req.refs)) {
+      const pkg = await packages.resolve(ref);
+      for (const platform of platforms.map(parsePlatform)) {
+        const plan = compilePlan(pkg, platform, config, (t) => t, {
+          disableOptimizations: req.disableOptimizations,
+          trimpath: true,
+        });
+        if (started.has(plan.settings)) continue;
+        firstStartMs ??= Date.now();
+        const dir = planDir(binDir, plan);
+        const compile = limit(async () => {
+          await mkdir(dir, { recursive: true });
+          await goBuild(go, {
+            cwd: pkg.moduleDir,
+            importPath: pkg.importPath,
+            out: join(dir, 'out'),
+            env: plan.env,
+            flags: plan.flags,
+            signal: req.signal,
+          });
+        });
+        compile.catch(() => undefined);
+        started.set(plan.settings, compile);
+      }
+    }
+  } catch {
+    // The full build runs (and reports) whatever could not be started here.
+  }
+}
+
+/** True when any flag, ldflag or env entry is a template, which needs git and the clock to render. */
+function usesTemplates(config: KodevConfig): boolean {
+  return [
+    ...config.defaultEnv,
+    ...config.defaultFlags,
+    ...config.defaultLdflags,
+    ...config.builds.flatMap((b) => [...(b.env ?? []), ...(b.flags ?? []), ...(b.ldflags ?? [])]),
+  ].some((s) => s.includes('{{'));
+}
