@@ -1,8 +1,9 @@
 /**
  * Recording runs for the unchanged-run replay (replay.ts). A `kodev build`
  * or `kodev resolve` that pushes to a registry records what it printed, the
- * inputs it read (from a `go list -deps` that runs beside layering and
- * pushing) and the registry facts its output relies on. Anything a later
+ * inputs it read (followed through the import clauses of the module's files,
+ * gotool/static-inputs.ts, or from a `go list -deps` where those cannot tell,
+ * beside layering and pushing) and the registry facts its output relies on. Anything a later
  * check cannot vouch for (a kodev.config.ts, which may import other files;
  * local or daemon bases; registries that want credentials; local outputs;
  * manifests from stdin) is not recorded.
@@ -61,9 +62,8 @@ export async function recordRequest(
 
 /**
  * Records a full run. `compiled` (the first binary is done) starts listing
- * the inputs of every package `refs` build, one `go list -deps` per package
- * and platform, so it runs beside layering and pushing rather than competing
- * with `go build`; `save` then writes the record if no input (those listed,
+ * the inputs of every package `refs` build, so it runs beside layering and
+ * pushing rather than competing with `go build`; `save` then writes the record if no input (those listed,
  * and `extraInputs` such as the manifests read) changed after the recorder
  * was made, before any `go build` started.
  */
@@ -116,25 +116,42 @@ export function buildRecorder(
 }
 
 async function listInputs(refs: readonly string[], pipeline: BuildPipeline, ctx: CommandContext) {
-  const [{ loadImageInputs }, { goBuildEnv }, { parsePlatform }] = await Promise.all([
-    import('../dev/graph.js'),
-    import('../build/go-args.js'),
-    import('../oci/platform.js'),
-  ]);
+  const [{ loadImageInputs }, { goBuildEnv, goBuildFlags }, { parsePlatform }, { staticImageInputs }] =
+    await Promise.all([
+      import('../dev/graph.js'),
+      import('../build/go-args.js'),
+      import('../oci/platform.js'),
+      import('../gotool/static-inputs.js'),
+    ]);
   const paths = new Set<string>();
   const go = await whichGo(pipeline.go.bin, ctx.env.PATH ?? '');
   if (!go) return undefined;
   paths.add(go);
+  const identity = (t: string) => t;
   for (const ref of new Set(refs)) {
     const pkg = await pipeline.packages.resolve(ref);
-    for (const platform of pipeline.platforms.map((p) => parsePlatform(p))) {
-      const goEnv = Object.fromEntries(
-        goBuildEnv(platform, pipeline.config, pkg.build, (t) => t).map((kv) => [
+    const envOf = (platform: string) => ({
+      ...pipeline.go.env,
+      ...Object.fromEntries(
+        goBuildEnv(parsePlatform(platform), pipeline.config, pkg.build, identity).map((kv) => [
           kv.slice(0, kv.indexOf('=')),
           kv.slice(kv.indexOf('=') + 1),
         ]),
-      );
-      const i = await loadImageInputs(pipeline.go, pkg, { ...pipeline.go.env, ...goEnv }, ctx.signal);
+      ),
+    });
+    const flags = goBuildFlags(pipeline.config, pkg.build, identity, {
+      disableOptimizations: false,
+      trimpath: true,
+    });
+    // Read from the files when it can be (every platform at once: constraints are ignored),
+    // else one go list per platform.
+    const found = await staticImageInputs(pkg, envOf(pipeline.platforms[0] ?? ''), flags);
+    const inputs = found
+      ? [found]
+      : await Promise.all(
+          pipeline.platforms.map((p) => loadImageInputs(pipeline.go, pkg, envOf(p), ctx.signal)),
+        );
+    for (const i of inputs) {
       for (const p of [...i.files, ...i.packageDirs, ...i.embedDirs, ...i.moduleFiles]) paths.add(p);
       for (const p of await treePaths(i.kodataDir)) paths.add(p);
       // A go.work appearing above the module would change the build.

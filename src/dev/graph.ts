@@ -58,7 +58,7 @@ const FILE_FIELDS = [
 const LIST_FIELDS = ['ImportPath', 'Dir', 'Standard', 'Module', 'EmbedPatterns', 'Error', ...FILE_FIELDS];
 
 /** Extensions go build treats as package sources when they sit in a package directory. */
-const SOURCE_EXTS = new Set([
+export const SOURCE_EXTS: ReadonlySet<string> = new Set([
   '.go',
   '.c',
   '.h',

@@ -1,9 +1,8 @@
-import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { modulePath, packageClause, resolveStatically } from '../../src/gotool/static-package.js';
+import { tempTrees } from '../helpers/temp-tree.js';
 import { REPO_ROOT } from '../helpers/kodev.js';
 
 describe('modulePath', () => {
@@ -33,19 +32,7 @@ describe('packageClause', () => {
   });
 });
 
-const tmps: string[] = [];
-async function tree(files: Record<string, string>): Promise<string> {
-  const root = await realpath(await mkdtemp(join(tmpdir(), 'kodev-static-')));
-  tmps.push(root);
-  for (const [rel, text] of Object.entries(files)) {
-    await mkdir(dirname(join(root, rel)), { recursive: true });
-    await writeFile(join(root, rel), text);
-  }
-  return root;
-}
-afterAll(async () => {
-  await Promise.all(tmps.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tree = tempTrees('kodev-static-');
 
 const MAIN = 'package main\n\nfunc main() {}\n';
 let root: string;
