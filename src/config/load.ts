@@ -12,7 +12,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Node } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Env } from '../system/env.js';
 import type { ConfigValues, LineOf, ValidationResult } from './schema.js';
@@ -118,8 +119,10 @@ async function readKoYaml(file: string): Promise<ConfigValues> {
   } catch (err) {
     throw new UserError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // Loaded only when there is a .ko.yaml: most builds have none, and `go build` waits for this.
+  const yaml = await import('yaml');
+  const lineCounter = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false });
   const syntaxError = doc.errors[0];
   if (syntaxError) {
     const { line, col } = lineCounter.linePos(syntaxError.pos[0]);
@@ -129,7 +132,7 @@ async function readKoYaml(file: string): Promise<ConfigValues> {
     });
   }
   const lineOf: LineOf = (segments) => {
-    const offset = offsetOf(doc.contents, segments);
+    const offset = offsetOf(yaml, doc.contents, segments);
     return offset === undefined ? undefined : lineCounter.linePos(offset).line;
   };
   let raw: unknown;
@@ -178,16 +181,20 @@ function checked(
  * The source offset of the key (or list item) at `segments`; when the path
  * does not exist in the document, the deepest part of it that does.
  */
-function offsetOf(root: unknown, segments: readonly (string | number)[]): number | undefined {
+function offsetOf(
+  yaml: typeof Yaml,
+  root: unknown,
+  segments: readonly (string | number)[],
+): number | undefined {
   let node = root as Node | null | undefined;
   let offset = node?.range?.[0];
   for (const seg of segments) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+    if (yaml.isMap(node)) {
+      const pair = node.items.find((p) => yaml.isScalar(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
       offset = (pair.key as Node).range?.[0] ?? offset;
       node = pair.value as Node | null;
-    } else if (isSeq(node) && typeof seg === 'number') {
+    } else if (yaml.isSeq(node) && typeof seg === 'number') {
       const item = node.items[seg] as Node | undefined;
       if (!item) break;
       offset = item.range?.[0] ?? offset;
