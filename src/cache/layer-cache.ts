@@ -15,6 +15,8 @@ interface LayerRecord {
 
 /** A cache of layers keyed by their inputs. */
 export class LayerCache {
+  private readonly storing = new Set<Promise<void>>();
+
   constructor(private readonly cache: ContentCache) {}
 
   /** Returns the cached layer for `inputs`, or builds, stores and returns it. */
@@ -38,12 +40,22 @@ export class LayerCache {
       }
     }
     const layer = await build();
-    await this.cache.put(layer.blob.digest, await layer.blob.read());
-    await this.cache.putRecord('layers', key, {
-      digest: layer.blob.digest,
-      diffId: layer.diffId,
-      mediaType: layer.descriptor.mediaType,
-    });
+    // Stored while the layer is pushed, not before: `flush` waits for it.
+    const store = (async () => {
+      await this.cache.put(layer.blob.digest, await layer.blob.read());
+      await this.cache.putRecord('layers', key, {
+        digest: layer.blob.digest,
+        diffId: layer.diffId,
+        mediaType: layer.descriptor.mediaType,
+      });
+    })();
+    this.storing.add(store);
+    void store.finally(() => this.storing.delete(store)).catch(() => undefined);
     return layer;
+  }
+
+  /** Waits until every layer built so far is stored; the first failure, if any, is thrown. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.storing]);
   }
 }

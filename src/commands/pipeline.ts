@@ -110,6 +110,7 @@ export async function openBuildPipeline(
     (ref, source) => session.pull(ref, source),
     (ref) => readDaemonImage(engine(), ref, ctx.tmpDir),
   );
+  const layerCache = new LayerCache(cache);
   const builderOptions: GoBuilderOptions = {
     go,
     config,
@@ -128,7 +129,7 @@ export async function openBuildPipeline(
     binDir: join(cacheDir(ctx.env, ctx.homeDir), 'bin'),
     render: (t) => renderTemplate(t, { env: templateEnv, git, date }),
     log,
-    layerCache: new LayerCache(cache),
+    layerCache,
     sbom: new SbomRecorder({
       format: sbomFormat,
       toolName: `kodev-${kodevVersion()}`,
@@ -148,6 +149,8 @@ export async function openBuildPipeline(
     log,
   });
   const close = async () => {
+    // Layers go into the cache while they are pushed; a failed store only costs the next build time.
+    await layerCache.flush().catch(() => undefined);
     await publisher.dispose?.();
     await session.close();
     await daemon?.close();

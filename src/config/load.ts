@@ -12,7 +12,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type * as Yaml from 'yaml';
+import type * as Yaml from './yaml-doc.js';
 import type { Node } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Env } from '../system/env.js';
@@ -120,7 +120,7 @@ async function readKoYaml(file: string): Promise<ConfigValues> {
     throw new UserError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
   // Loaded only when there is a .ko.yaml: most builds have none, and `go build` waits for this.
-  const yaml = await import('yaml');
+  const yaml = await import('./yaml-doc.js');
   const lineCounter = new yaml.LineCounter();
   const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false });
   const syntaxError = doc.errors[0];
