@@ -33,8 +33,32 @@ export interface RegistryPublisherOptions {
 export class RegistryPublisher implements Publisher {
   private readonly limit;
 
+  /** Blob pushes under way, by registry, repository and digest. */
+  private readonly pushing = new Map<string, Promise<BlobPushOutcome>>();
+
   constructor(private readonly o: RegistryPublisherOptions) {
     this.limit = pLimit(Math.max(1, o.jobs));
+  }
+
+  /**
+   * Pushes a blob once per repository while the same push is under way (the
+   * platforms of an index share their kodata layer and are pushed side by
+   * side); a second ask waits for the first and counts the blob as there.
+   */
+  private once(
+    client: RegistryClient,
+    repository: string,
+    digest: string,
+    push: () => Promise<BlobPushOutcome>,
+  ): Promise<BlobPushOutcome> {
+    const key = `${client.registry}/${repository}@${digest}`;
+    const started = this.pushing.get(key);
+    if (started) return started.then(() => 'exists');
+    const p = this.limit(push);
+    this.pushing.set(key, p);
+    // Only while it is under way: a later publish (the dev loop's next cycle) asks the registry again.
+    void p.finally(() => this.pushing.delete(key)).catch(() => undefined);
+    return p;
   }
 
   async publish(result: BuildResult): Promise<string> {
@@ -71,7 +95,7 @@ export class RegistryPublisher implements Publisher {
       ...image.layers.map((l) => {
         const from =
           l.blob.source && l.blob.source.registry === client.registry ? l.blob.source.repository : undefined;
-        return this.limit(() =>
+        return this.once(client, repository, l.blob.digest, () =>
           client.pushBlob(
             repository,
             { digest: l.blob.digest, size: l.blob.size, open: () => l.blob.open() },
@@ -79,7 +103,7 @@ export class RegistryPublisher implements Publisher {
           ),
         );
       }),
-      this.limit(() => client.pushBlob(repository, config)),
+      this.once(client, repository, config.digest, () => client.pushBlob(repository, config)),
     ];
     // Every blob must be in before the manifest goes up; a failure stops here.
     for (const outcome of await Promise.all(jobs)) counts[outcome]++;

@@ -3,6 +3,7 @@
  * htpasswd and token auth; bases pulled from the registry; results checked
  * with skopeo and run by dockerd.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -33,8 +34,8 @@ async function skopeoPush(src: string, dest: string, all = false): Promise<void>
 
 async function skopeoRaw(ref: string): Promise<{
   mediaType?: string;
-  manifests?: { platform?: { architecture: string } }[];
-  layers?: unknown[];
+  manifests?: { digest: string; platform?: { architecture: string } }[];
+  layers?: { digest: string }[];
 }> {
   const { stdout } = await execa('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${ref}`]);
   return JSON.parse(stdout);
@@ -127,6 +128,21 @@ describe('push to an open registry', () => {
       `docker://${r.stdout.trim()}`,
       `oci:${join(work, 'copied')}:x`,
     ]);
+    // The children share their kodata layer; the registry's access log shows it was uploaded once.
+    const repo = r.stdout.trim().split('@')[0] ?? '';
+    const kodata = await Promise.all(
+      (raw.manifests ?? []).map(async (m) => (await skopeoRaw(`${repo}@${m.digest}`)).layers?.at(-2)?.digest),
+    );
+    expect(new Set(kodata).size).toBe(1);
+    const path = repo.slice(repo.indexOf('/') + 1);
+    const uploads = (await readFile(open.logFile, 'utf8'))
+      .split('\n')
+      .filter(
+        (l) =>
+          l.includes(`"PUT /v2/${path}/blobs/uploads/`) &&
+          l.includes(`digest=${encodeURIComponent(kodata[0] ?? '')}`),
+      );
+    expect(uploads).toHaveLength(1);
   });
 
   it('a base by digest gives the same layers as by tag, and records the digest it used', async () => {
