@@ -116,17 +116,24 @@ export function buildRecorder(
 }
 
 async function listInputs(refs: readonly string[], pipeline: BuildPipeline, ctx: CommandContext) {
-  const [{ loadImageInputs }, { goBuildEnv, goBuildFlags }, { parsePlatform }, { staticImageInputs }] =
-    await Promise.all([
-      import('../dev/graph.js'),
-      import('../build/go-args.js'),
-      import('../oci/platform.js'),
-      import('../gotool/static-inputs.js'),
-    ]);
+  const [
+    { loadImageInputs },
+    { goBuildEnv, goBuildFlags },
+    { parsePlatform },
+    { goEnvFile, staticImageInputs },
+  ] = await Promise.all([
+    import('../dev/graph.js'),
+    import('../build/go-args.js'),
+    import('../oci/platform.js'),
+    import('../gotool/static-inputs.js'),
+  ]);
   const paths = new Set<string>();
   const go = await whichGo(pipeline.go.bin, ctx.env.PATH ?? '');
   if (!go) return undefined;
   paths.add(go);
+  // `go env -w` settings (GOFLAGS, GOPROXY...) change builds the environment does not show.
+  const envFile = goEnvFile(pipeline.go.env);
+  if (envFile) paths.add(envFile);
   const identity = (t: string) => t;
   for (const ref of new Set(refs)) {
     const pkg = await pipeline.packages.resolve(ref);

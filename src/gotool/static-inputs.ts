@@ -232,7 +232,8 @@ function isDirectoryPath(target: string): boolean {
 }
 
 /** `env` over the go env file (`go env -w`), which go reads for variables unset or empty in the environment. */
-async function goEnv(env: Env): Promise<Env> {
+/** The file `go env -w` writes and go reads (GOENV, else the OS's config dir); undefined for GOENV=off. */
+export function goEnvFile(env: Env): string | undefined {
   const home = env.HOME || homedir();
   const os = platform();
   const configDir =
@@ -242,7 +243,12 @@ async function goEnv(env: Env): Promise<Env> {
         ? join(home, 'Library', 'Application Support')
         : env.XDG_CONFIG_HOME || join(home, '.config');
   const file = env.GOENV || (configDir && join(configDir, 'go', 'env'));
-  const text = file && file !== 'off' ? await readFile(file, 'utf8').catch(() => '') : '';
+  return file && file !== 'off' ? file : undefined;
+}
+
+async function goEnv(env: Env): Promise<Env> {
+  const file = goEnvFile(env);
+  const text = file ? await readFile(file, 'utf8').catch(() => '') : '';
   const merged: Record<string, string | undefined> = {};
   for (const m of text.matchAll(/^\s*([A-Z0-9_]+)=(.*)$/gm)) merged[m[1] as string] = (m[2] as string).trim();
   for (const [k, v] of Object.entries(env)) if (v) merged[k] = v;

@@ -116,6 +116,14 @@ describe('kodev build with nothing changed', () => {
     expect(tagged.skipped).toBe(false);
     expect(await tagDigest(`${repo}:v2`)).toBe(tagged.ref.slice(tagged.ref.indexOf('@') + 1));
     expect(await build(['-t', 'v2'])).toMatchObject({ ref: tagged.ref, skipped: true });
+
+    // A `go env -w` setting (the GOENV file) changes the build though the environment does not.
+    const goenv = join(work, 'goenv');
+    await writeFile(goenv, '');
+    expect((await build([], { GOENV: goenv })).skipped).toBe(false);
+    expect(await build([], { GOENV: goenv })).toMatchObject({ skipped: true });
+    await writeFile(goenv, 'GOFLAGS=-tags=kodevtest\n');
+    expect(await build([], { GOENV: goenv })).toMatchObject({ built: true, skipped: false });
   });
 
   it('never takes the unchanged path with a kodev.config.ts, which may import other files', async () => {
