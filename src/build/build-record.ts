@@ -3,9 +3,10 @@
  * identical run can skip `go build` entirely (ko always runs it, its issue
  * #1116). A record holds what the command printed, the registry state that
  * implies, and the status of every input file: each Go source, embed and
- * module file the binaries were built from (from `go list -deps`), their
- * directories (a new file changes its directory), the kodata trees, the
- * manifests read, the config and the go binary. Files are compared by size,
+ * module file the binaries were built from (gotool/static-inputs.ts, or
+ * `go list -deps`), their directories (a new file changes its directory),
+ * the kodata trees, the manifests read, the config, `go env -w`'s file and
+ * the go binary. Files are compared by size,
  * mtime, ctime and inode, like git's index; ctime cannot be set back by hand.
  * Records are keyed by the command line as typed, the environment Go and ko
  * read, the directory and the .ko.yaml text, so the entry can find one
@@ -14,6 +15,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { CODE_CONFIG_NAMES, findKoYaml } from '../config/load.js';
+import { isFile } from '../system/files.js';
 
 /** One input's status when it was recorded; size -1 for a path that did not exist. */
 export interface InputStatus {
@@ -55,8 +58,6 @@ export interface RunRequest {
   version: string;
 }
 
-/** Files that configure builds in code, which may import any other file: no record vouches for those. */
-const CODE_CONFIGS = ['kodev.config.ts', 'kodev.config.mts', 'kodev.config.js', 'kodev.config.mjs'];
 /** Environment that changes what a build produces or where it goes. */
 const RELEVANT_ENV =
   /^(GO|CGO_|KO_|KODEV_(?!TIMINGS$|EXTRA_CA_CERTS$)|SOURCE_DATE_EPOCH$|PATH$|HOME$|DOCKER_CONFIG$|XDG_|CC$|CXX$|AR$|PKG_CONFIG|GCCGO$)/;
@@ -67,8 +68,10 @@ const RELEVANT_ENV =
  * a code config is present, since its imports are not known.
  */
 export async function requestKey(req: RunRequest): Promise<string | undefined> {
-  for (const name of CODE_CONFIGS) if (await isFile(join(req.cwd, name))) return undefined;
-  const koYaml = await koYamlFile(req);
+  for (const name of CODE_CONFIG_NAMES) if (await isFile(join(req.cwd, name))) return undefined;
+  // A KO_CONFIG_PATH that does not exist fails the full run; there is nothing to key.
+  const koYaml = await findKoYaml(resolve(req.cwd), req.env).catch(() => null);
+  if (koYaml === null) return undefined;
   const env = Object.entries(req.env)
     .filter(([k, v]) => RELEVANT_ENV.test(k) && v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -81,24 +84,6 @@ export async function requestKey(req: RunRequest): Promise<string | undefined> {
     koYaml: koYaml ? { path: koYaml, text: await readFile(koYaml, 'utf8') } : null,
   };
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
-}
-
-/** The .ko.yaml that applies: KO_CONFIG_PATH (a file, or a directory holding one), else the directory's. */
-async function koYamlFile(req: RunRequest): Promise<string | undefined> {
-  const configured = req.env.KO_CONFIG_PATH;
-  const target = configured ? resolve(req.cwd, configured) : req.cwd;
-  if (await isFile(target)) return target;
-  const file = join(target, '.ko.yaml');
-  return (await isFile(file)) ? file : undefined;
-}
-
-/** True when `file` exists and is a regular file. */
-export async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** The statuses of `paths` now (directories included; missing paths recorded as missing). */

@@ -15,10 +15,11 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { cacheDir } from '../cache/content-cache.js';
 import { loadConfig } from '../config/load.js';
+import { templatedValues } from '../config/template.js';
 import type { KodevConfig } from '../config/types.js';
 import { goBuild, goTool } from '../gotool/go.js';
 import { type MainPackage, MainPackageResolver } from '../gotool/main-package.js';
-import { formatPlatform, goArchFromNode, parsePlatform } from '../oci/platform.js';
+import { formatPlatform, parsePlatform, requestedPlatforms } from '../oci/platform.js';
 import type { Platform } from '../oci/types.js';
 import type { Env } from '../system/env.js';
 import { goBuildEnv, goBuildFlags, type RenderTemplate } from './go-args.js';
@@ -50,13 +51,14 @@ export function planDir(binDir: string, plan: CompilePlan): string {
   return join(binDir, createHash('sha256').update(plan.settings).digest('hex').slice(0, 32));
 }
 
+/** Early compiles by the binary they write. */
 const started = new Map<string, Promise<void>>();
 let firstStartMs: number | undefined;
 
-/** The compile started early for these settings, if any; each is taken once. */
-export function takeEarlyCompile(settings: string): Promise<void> | undefined {
-  const p = started.get(settings);
-  started.delete(settings);
+/** The compile started early to the binary `out`, if any; each is taken once. */
+export function takeEarlyCompile(out: string): Promise<void> | undefined {
+  const p = started.get(out);
+  started.delete(out);
   return p;
 }
 
@@ -82,12 +84,9 @@ export interface EarlyCompileRequest {
 export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void> {
   try {
     const config = await loadConfig({ cwd: req.cwd, env: req.env });
-    if (usesTemplates(config)) return;
-    const platforms = req.platform?.length
-      ? req.platform
-      : config.defaultPlatforms.length
-        ? config.defaultPlatforms
-        : [`linux/${goArchFromNode(req.hostArch)}`];
+    // Templates need git and the clock to render: the full build does those.
+    if (templatedValues(config).some((s) => s.includes('{{'))) return;
+    const platforms = requestedPlatforms(req.platform, config.defaultPlatforms, req.hostArch);
     if (platforms.includes('all')) return;
     const go = goTool(req.env);
     const packages = new MainPackageResolver(go, req.cwd, config);
@@ -100,35 +99,26 @@ export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void
           disableOptimizations: req.disableOptimizations,
           trimpath: true,
         });
-        if (started.has(plan.settings)) continue;
-        firstStartMs ??= Date.now();
         const dir = planDir(binDir, plan);
+        const out = join(dir, 'out');
+        if (started.has(out)) continue;
+        firstStartMs ??= Date.now();
         const compile = limit(async () => {
           await mkdir(dir, { recursive: true });
           await goBuild(go, {
             cwd: pkg.moduleDir,
             importPath: pkg.importPath,
-            out: join(dir, 'out'),
+            out,
             env: plan.env,
             flags: plan.flags,
             signal: req.signal,
           });
         });
         compile.catch(() => undefined);
-        started.set(plan.settings, compile);
+        started.set(out, compile);
       }
     }
   } catch {
     // The full build runs (and reports) whatever could not be started here.
   }
-}
-
-/** True when any flag, ldflag or env entry is a template, which needs git and the clock to render. */
-function usesTemplates(config: KodevConfig): boolean {
-  return [
-    ...config.defaultEnv,
-    ...config.defaultFlags,
-    ...config.defaultLdflags,
-    ...config.builds.flatMap((b) => [...(b.env ?? []), ...(b.flags ?? []), ...(b.ldflags ?? [])]),
-  ].some((s) => s.includes('{{'));
 }

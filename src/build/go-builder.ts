@@ -285,20 +285,24 @@ export class GoBuilder implements Builder {
     return image;
   }
 
-  /** One `go build` of `pkg` to `out`, then the `onCompiled` hook with the file still there. */
+  /**
+   * One `go build` of `pkg` to `out` (or, with `early`, the same one the
+   * command already started: build/early-compile.ts), then the `onCompiled`
+   * hook with the file still there.
+   */
   private async goBuildTo(
     pkg: MainPackage,
     platform: Platform,
     out: string,
     signal?: AbortSignal,
+    plan = compilePlan(pkg, platform, this.o.config, this.o.render, this.o),
+    early?: Promise<void>,
   ): Promise<void> {
     this.o.log(`Building ${pkg.importPath} for ${formatPlatform(platform)}`);
     const started = performance.now();
-    const plan = compilePlan(pkg, platform, this.o.config, this.o.render, this.o);
-    // The same go build, already started by the command before this builder loaded.
-    const early = this.o.binDir && out === join(planDir(this.o.binDir, plan), 'out');
+    // A failed early compile runs again here, so its error is reported as any other.
     const done = early
-      ? await takeEarlyCompile(plan.settings)?.then(
+      ? await early.then(
           () => true,
           () => false,
         )
@@ -346,7 +350,7 @@ export class GoBuilder implements Builder {
     try {
       await mkdir(dir, { recursive: true });
       const out = join(dir, 'out');
-      await this.goBuildTo(pkg, platform, out, signal);
+      await this.goBuildTo(pkg, platform, out, signal, plan, takeEarlyCompile(out));
       const binary = await readFile(out);
       // The module list for the SBOM comes from the binary itself, before it is removed.
       return this.o.sbom.enabled ? { binary, goVersionM: await goVersionM(this.o.go, out) } : { binary };

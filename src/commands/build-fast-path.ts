@@ -12,7 +12,6 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import {
   type BuildRecord,
   inputStatus,
-  isFile,
   type RegistryFact,
   settledBefore,
   treePaths,
@@ -20,8 +19,10 @@ import {
 } from '../build/build-record.js';
 import type { BuildResult } from '../build/builder.js';
 import { earlyCompileStartedAt } from '../build/early-compile.js';
+import { withEnvEntries } from '../gotool/go.js';
 import { resolvePublishOptions } from '../options/publish-options.js';
 import { parseReference, referenceTarget } from '../registry/reference.js';
+import { isFile } from '../system/files.js';
 import type { CommandContext } from './context.js';
 import type { BuildCommandFlags, BuildPipeline } from './pipeline.js';
 import { runRecordFile } from './replay.js';
@@ -137,15 +138,11 @@ async function listInputs(refs: readonly string[], pipeline: BuildPipeline, ctx:
   const identity = (t: string) => t;
   for (const ref of new Set(refs)) {
     const pkg = await pipeline.packages.resolve(ref);
-    const envOf = (platform: string) => ({
-      ...pipeline.go.env,
-      ...Object.fromEntries(
-        goBuildEnv(parsePlatform(platform), pipeline.config, pkg.build, identity).map((kv) => [
-          kv.slice(0, kv.indexOf('=')),
-          kv.slice(kv.indexOf('=') + 1),
-        ]),
-      ),
-    });
+    const envOf = (platform: string) =>
+      withEnvEntries(
+        pipeline.go.env,
+        goBuildEnv(parsePlatform(platform), pipeline.config, pkg.build, identity),
+      );
     const flags = goBuildFlags(pipeline.config, pkg.build, identity, {
       disableOptimizations: false,
       trimpath: true,

@@ -14,13 +14,13 @@ import { SbomRecorder } from '../build/sbom-recorder.js';
 import { kodevVersion } from '../version.js';
 import { gitTemplateData } from '../config/git-info.js';
 import { loadConfig } from '../config/load.js';
-import { EMPTY_GIT_INFO, renderTemplate } from '../config/template.js';
+import { EMPTY_GIT_INFO, renderTemplate, templatedValues } from '../config/template.js';
 import type { KodevConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { type GoTool, goTool } from '../gotool/go.js';
 import { MainPackageResolver } from '../gotool/main-package.js';
 import { prepareGzip } from '../oci/gzip.js';
-import { goArchFromNode } from '../oci/platform.js';
+import { requestedPlatforms } from '../oci/platform.js';
 import {
   type BuildFlags,
   checkPlatforms,
@@ -82,11 +82,7 @@ export async function openBuildPipeline(
   // Instantiated in the background, ready when the first layer is compressed.
   prepareGzip().catch(() => undefined);
   const config = await loadConfig({ cwd: ctx.cwd, env: ctx.env });
-  const platforms = flags.platform?.length
-    ? flags.platform
-    : config.defaultPlatforms.length
-      ? config.defaultPlatforms
-      : [`linux/${goArchFromNode(ctx.hostArch)}`];
+  const platforms = requestedPlatforms(flags.platform, config.defaultPlatforms, ctx.hostArch);
   checkPlatforms(platforms);
   const go = goTool(ctx.env);
   const log = (m: string) => ctx.stderr(`${m}\n`);
@@ -101,7 +97,9 @@ export async function openBuildPipeline(
     signal: ctx.signal,
     ...(ctx.verbose ? { log } : {}),
   });
-  const git = usesGit(config) ? await gitTemplateData(config.baseDir) : EMPTY_GIT_INFO;
+  const git = templatedValues(config).some((s) => s.includes('.Git'))
+    ? await gitTemplateData(config.baseDir)
+    : EMPTY_GIT_INFO;
   const date = ctx.now();
   const templateEnv = { LDFLAGS: '', ...ctx.env };
   const packages = new MainPackageResolver(go, ctx.cwd, config);
@@ -175,16 +173,6 @@ export async function openBuildPipeline(
       return printed;
     },
   };
-}
-
-function usesGit(config: KodevConfig): boolean {
-  const all = [
-    ...config.defaultEnv,
-    ...config.defaultFlags,
-    ...config.defaultLdflags,
-    ...config.builds.flatMap((b) => [...(b.env ?? []), ...(b.flags ?? []), ...(b.ldflags ?? [])]),
-  ];
-  return all.some((s) => s.includes('.Git'));
 }
 
 function epoch<K extends string>(

@@ -21,6 +21,7 @@ import { plainLogger } from '../dev/plain-log.js';
 import { SessionStore } from '../dev/session-store.js';
 import { ignoreMatcher, startWatcher } from '../dev/watcher.js';
 import { UsageError, UserError } from '../errors.js';
+import { withEnvEntries } from '../gotool/go.js';
 import type { MainPackage } from '../gotool/main-package.js';
 import type { DevImageSettings, KodevConfig } from '../config/types.js';
 import { KubeClient } from '../k8s/client.js';
@@ -230,13 +231,11 @@ export async function upCommand(
       images: [...packages.keys()].map((importPath) => ({ importPath })),
       loadInputs: (importPath, signal) => {
         const pkg = packages.get(importPath) as MainPackage;
-        const goEnv = Object.fromEntries(
-          goBuildEnv(platform, pipeline.config, pkg.build, (t) => t).map((kv) => [
-            kv.slice(0, kv.indexOf('=')),
-            kv.slice(kv.indexOf('=') + 1),
-          ]),
+        const env = withEnvEntries(
+          pipeline.go.env,
+          goBuildEnv(platform, pipeline.config, pkg.build, (t) => t),
         );
-        return loadImageInputs(pipeline.go, pkg, { ...pipeline.go.env, ...goEnv }, signal);
+        return loadImageInputs(pipeline.go, pkg, env, signal);
       },
       hashExtra: (importPath) =>
         JSON.stringify([

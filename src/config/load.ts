@@ -72,7 +72,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<KodevConfi
 }
 
 /** Applies ko's `KO_CONFIG_PATH` rules; undefined when there is no `.ko.yaml` to read. */
-async function findKoYaml(cwd: string, env: Env): Promise<string | undefined> {
+export async function findKoYaml(cwd: string, env: Env): Promise<string | undefined> {
   const configured = env.KO_CONFIG_PATH;
   if (!configured) return koYamlIn(cwd);
   const target = path.resolve(cwd, configured);

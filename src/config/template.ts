@@ -5,6 +5,7 @@
  * `missingkey=error` behaviour. Pure: every value comes in as `TemplateData`.
  */
 import { UserError } from '../errors.js';
+import type { KodevConfig } from './types.js';
 
 /** What `git` says about the source tree; see `gitTemplateData` in `git-info.ts`. */
 export interface GitInfo {
@@ -52,6 +53,16 @@ export class TemplateError extends UserError {
 
 /** Go's zero `time.Time`, which ko formats for CommitDate outside a repository. */
 const GO_ZERO_TIME_SECONDS = -62135596800;
+
+/** Every config value that goes through `renderTemplate`: env, flags and ldflags, defaults and per build. */
+export function templatedValues(config: KodevConfig): string[] {
+  return [
+    ...config.defaultEnv,
+    ...config.defaultFlags,
+    ...config.defaultLdflags,
+    ...config.builds.flatMap((b) => [...(b.env ?? []), ...(b.flags ?? []), ...(b.ldflags ?? [])]),
+  ];
+}
 
 /** Renders one template string; throws `TemplateError` for a missing key or unsupported action. */
 export function renderTemplate(template: string, data: TemplateData): string {

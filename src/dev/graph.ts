@@ -3,11 +3,13 @@
  * built from (one `go list -deps` per image, with the image's platform so
  * build constraints match), and which images a batch of file changes affects.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { ExternalCommandError, UserError } from '../errors.js';
 import { type GoTool, parseJsonStream } from '../gotool/go.js';
 import { run } from '../system/exec.js';
+import { isFile } from '../system/files.js';
+import { findWorkFile } from '../gotool/static-package.js';
 import type { FileChange } from './watcher.js';
 
 /** What one image's binary is built from. All paths absolute. */
@@ -277,16 +279,6 @@ function embedRoot(pattern: string): string {
   return literal.join('/');
 }
 
-/** The go.work the go command uses from `dir`: $GOWORK, or the nearest one above. */
-async function findWorkFile(dir: string, gowork: string | undefined): Promise<string | undefined> {
-  if (gowork === 'off') return undefined;
-  if (gowork) return resolve(dir, gowork);
-  for (let d = resolve(dir); ; d = dirname(d)) {
-    if (await isFile(join(d, 'go.work'))) return join(d, 'go.work');
-    if (dirname(d) === d) return undefined;
-  }
-}
-
 /** The module directories a go.work file `use`s. */
 async function workUses(work: string): Promise<string[]> {
   const text = (await readFile(work, 'utf8').catch(() => '')).replace(/\/\/.*$/gm, '');
@@ -302,14 +294,6 @@ async function workUses(work: string): Promise<string[]> {
 
 function isWithin(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function sorted(values: Iterable<string>): string[] {

@@ -108,12 +108,18 @@ export interface GoBuildArgs {
 }
 
 /** Compiles one main package to `out`. */
-export async function goBuild(go: GoTool, args: GoBuildArgs): Promise<void> {
-  const env: Record<string, string | undefined> = { ...go.env };
-  for (const kv of args.env) {
+/** `base` with `KEY=value` entries laid over it (entries without a key are ignored). */
+export function withEnvEntries(base: Env, entries: readonly string[]): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...base };
+  for (const kv of entries) {
     const eq = kv.indexOf('=');
     if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
+  return env;
+}
+
+export async function goBuild(go: GoTool, args: GoBuildArgs): Promise<void> {
+  const env = withEnvEntries(go.env, args.env);
   try {
     await run(go.bin, ['build', ...args.flags, '-o', args.out, args.importPath], {
       cwd: args.cwd,

@@ -14,9 +14,10 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir, platform } from 'node:os';
-import { delimiter, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { delimiter, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { type ImageInputs, SOURCE_EXTS } from '../dev/graph.js';
-import { modulePath } from './static-package.js';
+import { isDirectory } from '../system/files.js';
+import { findWorkFile, modulePath } from './static-package.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -45,7 +46,7 @@ async function walk(
   const flags = [...(env.GOFLAGS ?? '').split(/\s+/), ...buildFlags];
   if (flags.some((f) => UNSUPPORTED_FLAG.test(f.replace(/^['"]/, '')))) return undefined;
   const moduleDir = resolve(pkg.moduleDir);
-  if (env.GOWORK === 'off' ? false : env.GOWORK || (await findUp(moduleDir, 'go.work'))) return undefined;
+  if (await findWorkFile(moduleDir, env.GOWORK)) return undefined;
   if (await exists(join(moduleDir, 'vendor'))) return undefined;
   const goMod = await readFile(join(moduleDir, 'go.mod'), 'utf8').catch(() => '');
   const modPath = modulePath(goMod);
@@ -255,26 +256,9 @@ async function goEnv(env: Env): Promise<Env> {
   return merged;
 }
 
-async function findUp(dir: string, name: string): Promise<string | undefined> {
-  for (let d = dir; ; d = dirname(d)) {
-    if (await isFile(join(d, name))) return join(d, name);
-    if (dirname(d) === d) return undefined;
-  }
-}
-
 const exists = (path: string) =>
   stat(path).then(
     () => true,
-    () => false,
-  );
-const isFile = (path: string) =>
-  stat(path).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-const isDirectory = (path: string) =>
-  stat(path).then(
-    (s) => s.isDirectory(),
     () => false,
   );
 

@@ -25,7 +25,7 @@ export async function resolveStatically(
   const start = 'dir' in target ? target.dir : target.cwd;
   const mod = await findModule(start);
   if (!mod) return undefined;
-  if (env.GOWORK !== 'off' && (env.GOWORK || (await findUp(start, 'go.work')))) return undefined;
+  if (await findWorkFile(start, env.GOWORK)) return undefined;
   let dir: string;
   let importPath: string;
   if ('dir' in target) {
@@ -65,6 +65,16 @@ export function modulePath(goMod: string): string | undefined {
     if (m) return m[1] ?? m[2] ?? m[3];
   }
   return undefined;
+}
+
+/**
+ * The go.work that applies to a module at `dir`: GOWORK's file when it is set
+ * (none for `off`), else the first go.work at or above `dir`.
+ */
+export async function findWorkFile(dir: string, gowork: string | undefined): Promise<string | undefined> {
+  if (gowork === 'off') return undefined;
+  if (gowork) return resolve(dir, gowork);
+  return findUp(dir, 'go.work');
 }
 
 async function findUp(dir: string, name: string): Promise<string | undefined> {

@@ -29,6 +29,16 @@ export function formatPlatform(p: Platform): string {
   return s;
 }
 
+/** The platforms a build targets: the flag's, else the config's defaultPlatforms, else linux on this machine's architecture. */
+export function requestedPlatforms(
+  flag: readonly string[] | undefined,
+  configured: readonly string[],
+  hostArch: string,
+): string[] {
+  if (flag?.length) return [...flag];
+  return configured.length ? [...configured] : [`linux/${goArchFromNode(hostArch)}`];
+}
+
 /** Maps Node's `process.arch` to the GOARCH / OCI architecture name. */
 export function goArchFromNode(arch: string): string {
   const map: Record<string, string> = {

@@ -7,6 +7,7 @@
  * instead of trusting a guess.
  */
 import type { IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { parseChallenge } from './challenge.js';
 import { registryBaseUrl } from './reference.js';
 
 /** The answer: the digest, `missing` (404), or `unknown` (auth needed, errors). */
@@ -98,15 +99,13 @@ async function anonymousToken(
   repository: string,
   signal: AbortSignal,
 ): Promise<string | undefined> {
-  if (!challenge?.toLowerCase().startsWith('bearer ')) return undefined;
-  const params = new Map<string, string>();
-  for (const m of challenge.slice(7).matchAll(/(\w+)="([^"]*)"/g)) params.set(m[1] ?? '', m[2] ?? '');
-  const realm = params.get('realm');
+  const parsed = parseChallenge(challenge);
+  if (parsed?.scheme !== 'bearer') return undefined;
+  const { realm, service, scope } = parsed.params;
   if (!realm || !/^https?:\/\//.test(realm)) return undefined;
   const url = new URL(realm);
-  const service = params.get('service');
   if (service) url.searchParams.set('service', service);
-  url.searchParams.set('scope', params.get('scope') ?? `repository:${repository}:pull`);
+  url.searchParams.set('scope', scope ?? `repository:${repository}:pull`);
   const res = await send('GET', url, { accept: 'application/json' }, signal);
   if (res.status !== 200) return undefined;
   const body = JSON.parse(res.body) as { token?: string; access_token?: string };
