@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Agent } from 'undici';
+import { Agent } from '../system/http.js';
 import { UserError } from '../errors.js';
 import type { DockerHost } from './host.js';
 

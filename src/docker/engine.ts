@@ -4,7 +4,8 @@
  * from `GET /_ping` and every later call is made under `/v<version>/`.
  */
 import type { Readable } from 'node:stream';
-import { type Agent, type Dispatcher, request } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { request } from '../system/http.js';
 import { UserError } from '../errors.js';
 import type { Env } from '../system/env.js';
 import { engineAgent } from './agent.js';

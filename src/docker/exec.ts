@@ -11,7 +11,8 @@
  */
 import type { Duplex, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Agent, type Dispatcher, upgrade } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { request, upgrade } from '../system/http.js';
 import { UserError } from '../errors.js';
 import { engineAgent } from './agent.js';
 import { EngineError } from './engine.js';
@@ -211,9 +212,8 @@ class HttpEngineLine implements EngineLine {
     const [base, agent] = await Promise.all([this.base(), this.dispatcher()]);
     let res: Dispatcher.ResponseData;
     try {
-      res = await agent.request({
-        origin: this.engine.host.origin,
-        path: `${base}${path}${query}`,
+      res = await request(`${this.engine.host.origin}${base}${path}${query}`, {
+        dispatcher: agent,
         method,
         ...(c.body === undefined
           ? {}
@@ -242,7 +242,7 @@ class HttpEngineLine implements EngineLine {
     const [base, agent] = await Promise.all([this.base(), this.dispatcher()]);
     try {
       // undici sends a body with an upgrade request, though its types do not say so.
-      const options: Parameters<typeof upgrade>[1] & { body: string } = {
+      const options: Parameters<typeof upgrade>[1] = {
         dispatcher: agent,
         method: 'POST',
         headers: { 'content-type': 'application/json' },

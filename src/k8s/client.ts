@@ -5,7 +5,7 @@
  * typed serializer does not know are never dropped.
  */
 import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import { Agent, request } from '../system/http.js';
 import { UserError } from '../errors.js';
 import { isUntrustedCertificate, TRUST_HINT } from '../system/tls-errors.js';
 import type { KubeTarget } from './kubeconfig.js';

@@ -6,7 +6,8 @@
  */
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, request } from '../system/http.js';
 import { isUntrustedCertificate, TRUST_HINT } from '../system/tls-errors.js';
 import { UserError } from '../errors.js';
 
