@@ -19,7 +19,7 @@ import type { KodevConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { type GoTool, goTool } from '../gotool/go.js';
 import { MainPackageResolver } from '../gotool/main-package.js';
-import { prepareGzip } from '../oci/gzip.js';
+import { prepareGzipWorkers } from '../oci/gzip.js';
 import { requestedPlatforms } from '../oci/platform.js';
 import {
   type BuildFlags,
@@ -79,8 +79,8 @@ export async function openBuildPipeline(
   if (flags.platform?.length) checkPlatforms(flags.platform);
   const sbomFormat = checkSbomFormat(flags.sbom);
   const publish = resolvePublishOptions(flags, ctx.env);
-  // Instantiated in the background, ready when the first layer is compressed.
-  prepareGzip().catch(() => undefined);
+  // Instantiated in the background, with its worker threads, ready when the first layer is compressed.
+  prepareGzipWorkers().catch(() => undefined);
   const config = await loadConfig({ cwd: ctx.cwd, env: ctx.env });
   const platforms = requestedPlatforms(flags.platform, config.defaultPlatforms, ctx.hostArch);
   checkPlatforms(platforms);

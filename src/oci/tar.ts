@@ -40,11 +40,16 @@ export async function writeTar(entries: readonly TarEntry[]): Promise<Buffer> {
     };
     await new Promise<void>((resolve, reject) => {
       const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-      if (e.type === 'file') p.entry(header, Buffer.from(e.data ?? new Uint8Array()), cb);
+      if (e.type === 'file') p.entry(header, asBuffer(e.data ?? new Uint8Array()), cb);
       else p.entry(header, cb);
     });
   }
   p.finalize();
   await done;
   return Buffer.concat(chunks);
+}
+
+/** The same bytes as a Buffer, without copying them (a Go binary is megabytes). */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
