@@ -20,6 +20,7 @@ async function run(argv: readonly string[]): Promise<number> {
     stderr: (t) => process.stderr.write(t),
   }).catch(() => false);
   if (replayed) return 0;
+  traceMark('no unchanged run to replay');
   const [{ installExtraCa }, { main }] = await Promise.all([
     import('./system/extra-ca.js'),
     import('./cli.js'),

@@ -23,6 +23,7 @@ import { collectKodata } from './kodata.js';
 import { APP_DIR, appFilename, binaryTar, kodataTar, layerFromTar } from './layers.js';
 import { findRepositoryRoot } from './repo-root.js';
 import type { SbomRecorder } from './sbom-recorder.js';
+import { traceMark } from '../system/timings.js';
 
 const BASE_NAME = 'org.opencontainers.image.base.name';
 const BASE_DIGEST = 'org.opencontainers.image.base.digest';
@@ -230,17 +231,23 @@ export class GoBuilder implements Builder {
     const layerType = docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip;
     const appFileName = appFilename(pkg.importPath);
     const appPath = `${APP_DIR}/${appFileName}`;
-    const { binary, goVersionM } = await this.compileOnce(pkg, platform, signal);
     const kodataMtime = this.o.kodataDateEpoch ?? 0;
-    const files = await collectKodata(join(pkg.dir, 'kodata'), {
-      boundary: await findRepositoryRoot(pkg.moduleDir),
-      skipSymlinks: platform.os === 'windows',
-      onSkip: (p) => this.o.log(`skipping symlink in kodata for windows: ${p}`),
-    });
+    // The kodata layer needs no binary: it is made while go build runs.
+    const kodata = (async () => {
+      const files = await collectKodata(join(pkg.dir, 'kodata'), {
+        boundary: await findRepositoryRoot(pkg.moduleDir),
+        skipSymlinks: platform.os === 'windows',
+        onSkip: (p) => this.o.log(`skipping symlink in kodata for windows: ${p}`),
+      });
+      return layerFromTar(await kodataTar(files, platform.os, kodataMtime), layerType);
+    })();
+    // A failed compile is the error to report; the kodata error, if any, is still thrown below.
+    kodata.catch(() => undefined);
+    const { binary, goVersionM } = await this.compileOnce(pkg, platform, signal);
     const buildBinaryLayer = () =>
       binaryTar(appPath, binary, platform.os).then((t) => layerFromTar(t, layerType));
     const [kodataLayer, binaryLayer] = await Promise.all([
-      kodataTar(files, platform.os, kodataMtime).then((t) => layerFromTar(t, layerType)),
+      kodata,
       this.o.layerCache
         ? this.o.layerCache.getOrBuild(
             ['binary-layer-v1', appPath, platform.os, layerType, binary],
@@ -248,6 +255,7 @@ export class GoBuilder implements Builder {
           )
         : buildBinaryLayer(),
     ]);
+    traceMark(`layers of ${pkg.importPath} for ${formatPlatform(platform)} made`);
     const created = this.o.sourceDateEpoch === undefined ? undefined : rfc3339(this.o.sourceDateEpoch);
     const historyTime = created ?? rfc3339(0);
     const config = appConfig(base.config, {

@@ -26,6 +26,7 @@ import { isFile } from '../system/files.js';
 import type { CommandContext } from './context.js';
 import type { BuildCommandFlags, BuildPipeline } from './pipeline.js';
 import { runRecordFile } from './replay.js';
+import { traceMark } from '../system/timings.js';
 
 /** A run that may be recorded: where its record goes and what the replay needs to know. */
 export interface RecordRequest {
@@ -62,11 +63,12 @@ export async function recordRequest(
 }
 
 /**
- * Records a full run. `compiled` (the first binary is done) starts listing
- * the inputs of every package `refs` build, so it runs beside layering and
- * pushing rather than competing with `go build`; `save` then writes the record if no input (those listed,
- * and `extraInputs` such as the manifests read) changed after the recorder
- * was made, before any `go build` started.
+ * Records a full run. `observe` (every image is built) starts listing the
+ * inputs of every package `refs` build, so the listing's CPU falls in the
+ * push's network waits rather than in front of the layers' compression;
+ * `save` then writes the record if no input (those listed, and `extraInputs`
+ * such as the manifests read) changed after the recorder was made, before
+ * any `go build` started.
  */
 export function buildRecorder(
   req: RecordRequest,
@@ -81,12 +83,16 @@ export function buildRecorder(
   let results: readonly BuildResult[] = [];
   const list = () =>
     (inputs ??= pipeline
-      ? listInputs(refs, pipeline, ctx).catch(() => undefined)
+      ? listInputs(refs, pipeline, ctx)
+          .then((r) => (traceMark('listed the build record inputs'), r))
+          .catch(() => undefined)
       : Promise.resolve(undefined));
   return {
     attach: (p: BuildPipeline) => (pipeline = p),
-    compiled: async () => void list(),
-    observe: (r: readonly BuildResult[]) => (results = r),
+    observe: (r: readonly BuildResult[]) => {
+      results = r;
+      void list();
+    },
     save: async (stdout: string, printed: readonly string[]) => {
       if (!pipeline) return;
       const paths = await list();

@@ -21,7 +21,7 @@ export async function buildCommand(
     });
   const request = await recordRequest(flags, ctx);
   const recording = request ? buildRecorder(request, refs, ctx) : undefined;
-  const pipeline = await openBuildPipeline(flags, ctx, recording ? { onCompiled: recording.compiled } : {});
+  const pipeline = await openBuildPipeline(flags, ctx);
   try {
     recording?.attach(pipeline);
     const printed = await pipeline.buildAndPublish(refs, undefined, recording?.observe);

@@ -27,16 +27,14 @@ export async function resolveCommand(
   if (refs.length === 0) return renderManifests(selected);
   const request = await recordRequest(flags, ctx);
   const recording = request ? buildRecorder(request, refs, ctx, input.paths) : undefined;
-  const pipeline = await openBuildPipeline(flags, ctx, recording ? { onCompiled: recording.compiled } : {});
+  const pipeline = await openBuildPipeline(flags, ctx);
   try {
     recording?.attach(pipeline);
     let published: readonly string[] = [];
     const out = renderManifests(
       await resolveInput(input, pipeline, {
-        observe: (results, printed) => {
-          recording?.observe(results);
-          published = printed;
-        },
+        built: (results) => recording?.observe(results),
+        published: (printed) => (published = printed),
       }),
     );
     await recording?.save(out, published);
@@ -50,7 +48,11 @@ export async function resolveCommand(
 export async function resolveInput(
   input: ManifestInput,
   pipeline: BuildPipeline,
-  hooks: { observe?: (results: readonly BuildResult[], printed: readonly string[]) => void } = {},
+  hooks: {
+    /** Every image is built; the push has not started. */
+    built?: (results: readonly BuildResult[]) => void;
+    published?: (printed: readonly string[]) => void;
+  } = {},
 ): Promise<ManifestDocument[]> {
   const sites = new Map<string, string>();
   for (const s of findReferences(input.docs))
@@ -58,13 +60,12 @@ export async function resolveInput(
   return resolveManifests(input.docs, {
     ...(input.selector ? { selector: input.selector } : {}),
     publish: async (refs) => {
-      let results: readonly BuildResult[] = [];
       const printed = await pipeline.buildAndPublish(
         refs,
         (ref, err) => withSite(sites.get(ref), err),
-        (r) => (results = r),
+        hooks.built,
       );
-      hooks.observe?.(results, printed);
+      hooks.published?.(printed);
       return new Map(refs.map((r, i) => [r, printed[i] as string]));
     },
   });
