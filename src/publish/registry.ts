@@ -1,8 +1,9 @@
 /**
  * Pushes built images and indexes to a registry: every blob first (in
  * parallel, skipping what exists, mounting what the registry already has
- * elsewhere), then manifests by digest, index children before the index, and
- * the tags last, so no manifest ever names a missing blob.
+ * elsewhere), then manifests, index children (by digest) before the index,
+ * so no manifest ever names a missing blob. A tagged image or index goes up
+ * by its tags alone, as ko pushes it, unless SBOMs are attached to it.
  */
 import pLimit from 'p-limit';
 import type { BuildResult } from '../build/builder.js';
@@ -11,6 +12,7 @@ import type { BlobPushOutcome, RegistryClient } from '../registry/client.js';
 import { splitRepository } from '../registry/reference.js';
 import { imageName, type NamingStrategy } from './naming.js';
 import type { Publisher } from './publisher.js';
+import { traceMark } from '../system/timings.js';
 
 /** Options for the registry publisher. */
 export interface RegistryPublisherOptions {
@@ -67,15 +69,19 @@ export class RegistryPublisher implements Publisher {
     const client = this.o.client(registry);
     const a = result.artifact;
     const counts: Record<BlobPushOutcome, number> = { exists: 0, mounted: 0, uploaded: 0 };
-    if (a.kind === 'image') {
-      await this.pushImage(client, repository, a, counts);
-    } else {
-      await Promise.all(a.children.map((c) => this.pushImage(client, repository, c.image, counts)));
-      await client.putManifest(repository, a.digest, a.indexBytes, a.index.mediaType ?? '');
-    }
-    await this.o.afterPush?.(client, repository, result);
+    traceMark(`pushing ${name}`);
     const bytes = a.kind === 'image' ? a.manifestBytes : a.indexBytes;
     const mediaType = (a.kind === 'image' ? a.manifest.mediaType : a.index.mediaType) ?? '';
+    // A PUT by tag stores the manifest under its digest too, as ko pushes. It goes up by digest
+    // first only when nothing will tag it, or when its SBOMs need it there to attach to.
+    const byDigest = this.o.tags.length === 0 || result.sboms.size > 0;
+    if (a.kind === 'image') {
+      await this.pushImage(client, repository, a, counts, byDigest);
+    } else {
+      await Promise.all(a.children.map((c) => this.pushImage(client, repository, c.image, counts, true)));
+      if (byDigest) await client.putManifest(repository, a.digest, bytes, mediaType);
+    }
+    await this.o.afterPush?.(client, repository, result);
     for (const tag of this.o.tags) await client.putManifest(repository, tag, bytes, mediaType);
     this.o.log(
       `Published ${name}@${a.digest} (blobs: ${counts.uploaded} uploaded, ${counts.mounted} mounted, ${counts.exists} already there; tags: ${this.o.tags.join(', ')})`,
@@ -89,6 +95,7 @@ export class RegistryPublisher implements Publisher {
     repository: string,
     image: Image,
     counts: Record<BlobPushOutcome, number>,
+    byDigest: boolean,
   ): Promise<void> {
     const config = memoryBlob(image.configBytes);
     const jobs = [
@@ -107,6 +114,7 @@ export class RegistryPublisher implements Publisher {
     ];
     // Every blob must be in before the manifest goes up; a failure stops here.
     for (const outcome of await Promise.all(jobs)) counts[outcome]++;
-    await client.putManifest(repository, image.digest, image.manifestBytes, image.manifest.mediaType ?? '');
+    if (byDigest)
+      await client.putManifest(repository, image.digest, image.manifestBytes, image.manifest.mediaType ?? '');
   }
 }
