@@ -104,6 +104,34 @@ describe('push to an open registry', () => {
     );
   });
 
+  it('a tagged image goes up by its tag alone, or by digest first when an SBOM attaches to it', async () => {
+    const manifestPuts = async (repo: string, sbom: string) => {
+      const before = proxy.log.length;
+      const r = await runKodev(['build', './cmd/hello', '-B', `--sbom=${sbom}`], {
+        cwd: example,
+        env: env({ KO_DOCKER_REPO: `${proxy.host}/${repo}`, KO_DEFAULTBASEIMAGE: 'scratch' }),
+      });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const digest = r.stdout.trim().split('@')[1] ?? '';
+      // The registry serves the printed digest either way (skopeo, the independent reader).
+      const { stdout } = await execa('skopeo', [
+        'inspect',
+        '--tls-verify=false',
+        `docker://${r.stdout.trim()}`,
+      ]);
+      expect(JSON.parse(stdout).Digest).toBe(digest);
+      const puts = proxy.log
+        .slice(before)
+        .filter((q) => q.method === 'PUT' && q.path.includes('/manifests/'))
+        .map((q) => q.path.replace(digest, '<image>'));
+      return puts;
+    };
+    expect(await manifestPuts('tag-only', 'none')).toEqual(['/v2/tag-only/hello/manifests/latest']);
+    const withSbom = await manifestPuts('with-sbom', 'spdx');
+    expect(withSbom[0]).toBe('/v2/with-sbom/hello/manifests/<image>');
+    expect(withSbom.at(-1)).toBe('/v2/with-sbom/hello/manifests/latest');
+  });
+
   it('pulls a multi-platform base from the registry and pushes an index whose children exist', async () => {
     const multi = await makeMultiArchBase(join(work, 'multi'), [
       'linux/amd64',
