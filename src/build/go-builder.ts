@@ -66,6 +66,12 @@ export interface GoBuilderOptions {
     file: string;
     compileMs: number;
   }) => Promise<void>;
+  /**
+   * Called with each platform's image as soon as it is assembled, while the
+   * other platforms and packages may still be building (the registry
+   * publisher starts pushing its blobs).
+   */
+  onImage?: (importPath: string, image: Image) => void;
 }
 
 /** Builds Go main packages into images. */
@@ -288,6 +294,7 @@ export class GoBuilder implements Builder {
       layers: [...base.layers, kodataLayer, binaryLayer],
       annotations: { ...annotations, ...this.o.annotations },
     });
+    this.o.onImage?.(pkg.importPath, image);
     if (goVersionM !== undefined)
       await this.o.sbom.image(sboms, image, { appFileName, appPath, platform, goVersionM });
     return image;

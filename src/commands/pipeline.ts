@@ -128,6 +128,8 @@ export async function openBuildPipeline(
     render: (t) => renderTemplate(t, { env: templateEnv, git, date }),
     log,
     layerCache,
+    // Blobs of a finished image go up while the others build.
+    onImage: (importPath, image) => publisher.prepare?.(importPath, image),
     sbom: new SbomRecorder({
       format: sbomFormat,
       toolName: `kodev-${kodevVersion()}`,

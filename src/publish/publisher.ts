@@ -1,9 +1,17 @@
 /** The seam between a built artifact and where it ends up. */
 import type { BuildResult } from '../build/builder.js';
+import type { Image } from '../oci/image.js';
 
 /** Puts a built image somewhere and returns the reference to print. */
 export interface Publisher {
   publish(result: BuildResult): Promise<string>;
+  /**
+   * Starts on an image of `importPath` as soon as it is built, before the
+   * other builds end and before `publish` (the registry uploads its blobs;
+   * no manifest goes anywhere until `publish`). Never throws: `publish`
+   * reports any failure.
+   */
+  prepare?(importPath: string, image: Image): void;
   /** Throws if the result cannot be published here; called for every result before any is published. */
   validate?(result: BuildResult): void;
   /** Flushes anything written once for all results (a tarball). */
@@ -24,6 +32,10 @@ export class MultiPublisher implements Publisher {
 
   validate(result: BuildResult): void {
     for (const p of this.publishers) p.validate?.(result);
+  }
+
+  prepare(importPath: string, image: Image): void {
+    for (const p of this.publishers) p.prepare?.(importPath, image);
   }
 
   async close(): Promise<void> {

@@ -38,6 +38,9 @@ export class RegistryPublisher implements Publisher {
   /** Blob pushes under way, by registry, repository and digest. */
   private readonly pushing = new Map<string, Promise<BlobPushOutcome>>();
 
+  /** Blob pushes `prepare` started, by image digest; `publish` takes each once. */
+  private readonly prepared = new Map<string, Promise<BlobPushOutcome[]>>();
+
   constructor(private readonly o: RegistryPublisherOptions) {
     this.limit = pLimit(Math.max(1, o.jobs));
   }
@@ -61,6 +64,23 @@ export class RegistryPublisher implements Publisher {
     // Only while it is under way: a later publish (the dev loop's next cycle) asks the registry again.
     void p.finally(() => this.pushing.delete(key)).catch(() => undefined);
     return p;
+  }
+
+  prepare(importPath: string, image: Image): void {
+    if (this.prepared.has(image.digest)) return;
+    let pushes: Promise<BlobPushOutcome[]>;
+    try {
+      const { registry, repository } = splitRepository(imageName(this.o.repo, importPath, this.o.naming));
+      pushes = this.pushBlobs(this.o.client(registry), repository, image);
+    } catch (err) {
+      pushes = Promise.reject(err);
+    }
+    this.prepared.set(image.digest, pushes);
+    // publish awaits it and reports a failure. One that failed before publish took it is dropped,
+    // so publish tries afresh (the dev loop's next cycle may come much later).
+    pushes.catch(() => {
+      if (this.prepared.get(image.digest) === pushes) this.prepared.delete(image.digest);
+    });
   }
 
   async publish(result: BuildResult): Promise<string> {
@@ -97,6 +117,16 @@ export class RegistryPublisher implements Publisher {
     counts: Record<BlobPushOutcome, number>,
     byDigest: boolean,
   ): Promise<void> {
+    const prepared = this.prepared.get(image.digest);
+    this.prepared.delete(image.digest);
+    // Every blob must be in before the manifest goes up; a failure stops here.
+    for (const outcome of await (prepared ?? this.pushBlobs(client, repository, image))) counts[outcome]++;
+    if (byDigest)
+      await client.putManifest(repository, image.digest, image.manifestBytes, image.manifest.mediaType ?? '');
+  }
+
+  /** Pushes every blob of an image (its layers and config) to `repository`. */
+  private pushBlobs(client: RegistryClient, repository: string, image: Image): Promise<BlobPushOutcome[]> {
     const config = memoryBlob(image.configBytes);
     const jobs = [
       ...image.layers.map((l) => {
@@ -112,9 +142,6 @@ export class RegistryPublisher implements Publisher {
       }),
       this.once(client, repository, config.digest, () => client.pushBlob(repository, config)),
     ];
-    // Every blob must be in before the manifest goes up; a failure stops here.
-    for (const outcome of await Promise.all(jobs)) counts[outcome]++;
-    if (byDigest)
-      await client.putManifest(repository, image.digest, image.manifestBytes, image.manifest.mediaType ?? '');
+    return Promise.all(jobs);
   }
 }
