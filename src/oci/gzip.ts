@@ -19,6 +19,7 @@
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import type * as ForasModule from '@hazae41/foras';
@@ -37,10 +38,35 @@ let foras: Promise<Foras> | undefined;
 /** Loads and instantiates the compressor; call it early so this overlaps other work (go build). */
 export function prepareGzip(): Promise<Foras> {
   foras ??= import('@hazae41/foras').then(async (m) => {
-    await m.initBundledOnce();
+    // foras's initBundledOnce fetch()es its module from a data: URL, and touching fetch, Request
+    // or Response loads Node's own HTTP client (~80 ms of CPU, beside go build). The module is
+    // compiled off this thread and instantiated with initSync, which touches none of them.
+    const bytes = forasWasm();
+    if (bytes) m.initSync((await wasm.compile(bytes)) as Parameters<Foras['initSync']>[0]);
+    else await m.initBundledOnce();
     return m;
   });
   return foras;
+}
+
+/** The WebAssembly global (this project's TypeScript libraries do not declare it). */
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<object> } })
+  .WebAssembly;
+
+/** foras's CommonJS entry: the worker threads load the package from there. */
+function forasMain(): string {
+  return createRequire(import.meta.url).resolve('@hazae41/foras');
+}
+
+/** The WebAssembly module foras ships (base64, in its `foras.wasm` data module), or undefined. */
+function forasWasm(): Buffer | undefined {
+  try {
+    const file = join(dirname(forasMain()), '../../wasm/pkg/foras.wasm.cjs');
+    const { data } = createRequire(import.meta.url)(file) as { data: string };
+    return Buffer.from(data.slice(data.indexOf(',') + 1), 'base64');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Compresses bytes with a fixed header so the result is reproducible. */
@@ -148,7 +174,7 @@ export class GzipPool {
     if (!module) return;
     let glue: string;
     try {
-      glue = createRequire(import.meta.url).resolve('@hazae41/foras');
+      glue = forasMain();
     } catch {
       return;
     }

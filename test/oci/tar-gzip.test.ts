@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/kodev.js';
 import { binaryTar, kodataTar } from '../../src/build/layers.js';
 import { sha256Digest } from '../../src/oci/digest.js';
 import { GZIP_PIECE, GzipPool, gunzip, gzipDeterministic } from '../../src/oci/gzip.js';
@@ -58,6 +59,23 @@ describe('deterministic gzip', () => {
     expect((await done).equals(want)).toBe(true);
     expect(pool.threads.length).toBe(1);
     await Promise.all(pool.threads.map((t) => t.terminate()));
+  });
+
+  it("never touches fetch, Request or Response (their first use loads Node's HTTP client)", async () => {
+    // A fresh Node process running the built module, with those globals watched.
+    const script = `
+      const touched = [];
+      for (const name of ['fetch', 'Request', 'Response', 'Headers']) {
+        const d = Object.getOwnPropertyDescriptor(globalThis, name);
+        Object.defineProperty(globalThis, name, { configurable: true, get() { touched.push(name); return d.get ? d.get.call(this) : d.value; } });
+      }
+      const { gzipDeterministic, gunzip } = await import(${JSON.stringify(join(REPO_ROOT, 'dist/src/oci/gzip.js'))});
+      const input = Buffer.alloc(3 << 20, 7);
+      const ok = gunzip(await gzipDeterministic(input)).equals(input);
+      console.log(JSON.stringify({ ok, touched }));
+      process.exit(0);`;
+    const { stdout } = await execa('node', ['--input-type=module', '-e', script]);
+    expect(JSON.parse(stdout)).toEqual({ ok: true, touched: [] });
   });
 
   it('is readable by the system gzip, every member of it', async () => {
