@@ -7,7 +7,9 @@
  * would start (same command, same output path under KOCACHE), and GoBuilder
  * then takes each started compile instead of running its own. Anything
  * unusual (templates in flags, `--platform=all`, an error of any kind) starts
- * nothing: the full build does it all, and reports any error.
+ * nothing: the full build does it all, and reports any error. Once the
+ * first compile is running, this thread's priority is lowered until every
+ * early compile ends (system/priority.ts).
  */
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -22,6 +24,7 @@ import { type MainPackage, MainPackageResolver } from '../gotool/main-package.js
 import { formatPlatform, parsePlatform, requestedPlatforms } from '../oci/platform.js';
 import type { Platform } from '../oci/types.js';
 import type { Env } from '../system/env.js';
+import { lowerThreadPriority } from '../system/priority.js';
 import { goBuildEnv, goBuildFlags, type RenderTemplate } from './go-args.js';
 
 /** One `go build` as GoBuilder runs it: environment, flags, and the key of those settings. */
@@ -54,6 +57,9 @@ export function planDir(binDir: string, plan: CompilePlan): string {
 /** Early compiles by the binary they write. */
 const started = new Map<string, Promise<void>>();
 let firstStartMs: number | undefined;
+/** Early compiles not yet ended, and how to restore this thread's priority when none is left. */
+let running = 0;
+let restorePriority: (() => void) | undefined;
 
 /** The compile started early to the binary `out`, if any; each is taken once. */
 export function takeEarlyCompile(out: string): Promise<void> | undefined {
@@ -103,16 +109,27 @@ export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void
         const out = join(dir, 'out');
         if (started.has(out)) continue;
         firstStartMs ??= Date.now();
+        running++;
         const compile = limit(async () => {
-          await mkdir(dir, { recursive: true });
-          await goBuild(go, {
-            cwd: pkg.moduleDir,
-            importPath: pkg.importPath,
-            out,
-            env: plan.env,
-            flags: plan.flags,
-            signal: req.signal,
-          });
+          try {
+            await mkdir(dir, { recursive: true });
+            const build = goBuild(go, {
+              cwd: pkg.moduleDir,
+              importPath: pkg.importPath,
+              out,
+              env: plan.env,
+              flags: plan.flags,
+              signal: req.signal,
+            });
+            // go is running (spawned above, at normal priority): step back until every early compile ends.
+            restorePriority ??= lowerThreadPriority();
+            await build;
+          } finally {
+            if (--running === 0 && restorePriority) {
+              restorePriority();
+              restorePriority = undefined;
+            }
+          }
         });
         compile.catch(() => undefined);
         started.set(out, compile);
