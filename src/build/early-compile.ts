@@ -7,9 +7,9 @@
  * would start (same command, same output path under KOCACHE), and GoBuilder
  * then takes each started compile instead of running its own. Anything
  * unusual (templates in flags, `--platform=all`, an error of any kind) starts
- * nothing: the full build does it all, and reports any error. Once the
- * first compile is running, this thread's priority is lowered until every
- * early compile ends (system/priority.ts).
+ * nothing: the full build does it all, and reports any error. Once every
+ * compile is running, this thread's priority is lowered until they end
+ * (system/priority.ts).
  */
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -57,8 +57,11 @@ export function planDir(binDir: string, plan: CompilePlan): string {
 /** Early compiles by the binary they write. */
 const started = new Map<string, Promise<void>>();
 let firstStartMs: number | undefined;
-/** Early compiles not yet ended, and how to restore this thread's priority when none is left. */
+/** Early compiles queued, started and not yet ended; how to restore this thread's priority. */
+let queued = 0;
+let spawned = 0;
 let running = 0;
+let allQueued = false;
 let restorePriority: (() => void) | undefined;
 
 /** The compile started early to the binary `out`, if any; each is taken once. */
@@ -109,6 +112,7 @@ export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void
         const out = join(dir, 'out');
         if (started.has(out)) continue;
         firstStartMs ??= Date.now();
+        queued++;
         running++;
         const compile = limit(async () => {
           try {
@@ -121,8 +125,8 @@ export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void
               flags: plan.flags,
               signal: req.signal,
             });
-            // go is running (spawned above, at normal priority): step back until every early compile ends.
-            restorePriority ??= lowerThreadPriority();
+            spawned++;
+            stepBack();
             await build;
           } finally {
             if (--running === 0 && restorePriority) {
@@ -138,4 +142,16 @@ export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void
   } catch {
     // The full build runs (and reports) whatever could not be started here.
   }
+  allQueued = true;
+  stepBack();
+}
+
+/**
+ * Once every early compile is queued and has started (so every `go` runs at
+ * normal priority: processes inherit the nice value of the thread that
+ * starts them), this thread steps back until they have all ended.
+ */
+function stepBack(): void {
+  if (allQueued && spawned === queued && running > 0 && !restorePriority)
+    restorePriority = lowerThreadPriority();
 }

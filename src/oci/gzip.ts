@@ -249,24 +249,12 @@ export class GzipPool {
   }
 }
 
-/**
- * The worker: instantiates the module it is given with foras's own glue, then
- * compresses what it is sent. It starts while go build runs, so it starts at
- * the lowest priority (as system/priority.ts does for the main thread) and
- * tries to return to normal with its first piece.
- */
+/** The worker: instantiates the module it is given with foras's own glue, then compresses what it is sent. */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const os = require('node:os');
-let low = false;
-if (process.platform === 'linux') try { os.setPriority(19); low = true; } catch {}
 const foras = require(workerData.glue);
 foras.initSync(workerData.module);
 parentPort.on('message', ({ piece, level }) => {
-  if (low) {
-    low = false;
-    try { os.setPriority(0); } catch {}
-  }
   try {
     const input = new foras.Memory(piece);
     const output = foras.gzip(input, level);

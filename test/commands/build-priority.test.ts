@@ -40,22 +40,32 @@ describe('priority while go build runs', () => {
       ].join('\n'),
     );
     await chmod(wrapper, 0o755);
-    const r = await runKodev(['build', './cmd/hello', '--push=false', '--platform', 'linux/amd64'], {
-      cwd: dir,
-      env: {
-        KO_DEFAULTBASEIMAGE: 'scratch',
-        KO_GO_PATH: wrapper,
-        REAL_GO: realGo,
-        NICE_LOG: log,
-        KOCACHE: join(work, 'kocache'),
+    // Two platforms: both go builds start before kodev steps back, so neither inherits its low priority.
+    const r = await runKodev(
+      ['build', './cmd/hello', '--push=false', '--platform', 'linux/amd64,linux/arm64'],
+      {
+        cwd: dir,
+        env: {
+          KO_DEFAULTBASEIMAGE: 'scratch',
+          KO_GO_PATH: wrapper,
+          REAL_GO: realGo,
+          NICE_LOG: log,
+          KOCACHE: join(work, 'kocache'),
+        },
       },
-    });
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const lines = (await readFile(log, 'utf8')).trim().split('\n');
-    expect(lines.filter((l) => l.startsWith('build '))).toEqual(['build self=0 kodev=19']);
+    expect(lines.filter((l) => l.startsWith('build '))).toEqual([
+      'build self=0 kodev=19',
+      'build self=0 kodev=19',
+    ]);
     // The SBOM's `go version -m` starts after the compile: it inherits kodev's priority then,
     // normal again where raising it is allowed (root here), the lowest otherwise.
     const restored = process.getuid?.() === 0 ? 0 : 19;
-    expect(lines.filter((l) => l.startsWith('version '))).toEqual([`version self=${restored}`]);
+    expect(lines.filter((l) => l.startsWith('version '))).toEqual([
+      `version self=${restored}`,
+      `version self=${restored}`,
+    ]);
   });
 });
