@@ -75,7 +75,10 @@ export async function gzipDeterministic(
   level: Level = DEFAULT_GZIP_LEVEL,
 ): Promise<Buffer> {
   const m = await prepareGzip();
-  if (data.byteLength <= GZIP_PIECE) return Buffer.from(gzipMember(m, data, level));
+  if (data.byteLength <= GZIP_PIECE) {
+    const member = gzipMember(m, data, level);
+    return Buffer.from(member.buffer, member.byteOffset, member.byteLength);
+  }
   return pool().compress(data, level);
 }
 
@@ -119,9 +122,10 @@ interface PoolWorker {
 }
 
 /**
- * Compresses the pieces of large inputs on this thread and on up to `workers`
- * worker threads. Workers start on the first large input and instantiate the
- * module this thread compiled, so they add no second WebAssembly compile. A
+ * Compresses the pieces of large inputs on this thread and on up to
+ * `maxWorkers` worker threads. Workers start with the first large input (or
+ * earlier, from prepareGzipWorkers) and instantiate the module this thread
+ * compiled, so they add no second WebAssembly compile. A
  * worker that fails is dropped and its piece goes back to the queue; this
  * thread always takes part, so every piece is compressed even with none.
  */
