@@ -74,7 +74,6 @@ export interface BuildPipeline {
 export async function openBuildPipeline(
   flags: BuildCommandFlags,
   ctx: CommandContext,
-  hooks: Pick<GoBuilderOptions, 'onCompiled'> = {},
 ): Promise<BuildPipeline> {
   if (flags.platform?.length) checkPlatforms(flags.platform);
   const sbomFormat = checkSbomFormat(flags.sbom);
@@ -136,7 +135,7 @@ export async function openBuildPipeline(
       ...(flags.sbomDir ? { dir: flags.sbomDir } : {}),
     }),
   };
-  const builder = new GoBuilder({ ...builderOptions, ...hooks });
+  const builder = new GoBuilder(builderOptions);
   const publisher = makePublisher(publish, {
     registry: {
       client: (r) => session.client(r),
