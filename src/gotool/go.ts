@@ -107,7 +107,6 @@ export interface GoBuildArgs {
   signal?: AbortSignal;
 }
 
-/** Compiles one main package to `out`. */
 /** `base` with `KEY=value` entries laid over it (entries without a key are ignored). */
 export function withEnvEntries(base: Env, entries: readonly string[]): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...base };
@@ -118,6 +117,7 @@ export function withEnvEntries(base: Env, entries: readonly string[]): Record<st
   return env;
 }
 
+/** Compiles one main package to `out`. */
 export async function goBuild(go: GoTool, args: GoBuildArgs): Promise<void> {
   const env = withEnvEntries(go.env, args.env);
   try {

@@ -53,16 +53,18 @@ export function prepareGzip(): Promise<Foras> {
 const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<object> } })
   .WebAssembly;
 
+const requireHere = createRequire(import.meta.url);
+
 /** foras's CommonJS entry: the worker threads load the package from there. */
 function forasMain(): string {
-  return createRequire(import.meta.url).resolve('@hazae41/foras');
+  return requireHere.resolve('@hazae41/foras');
 }
 
 /** The WebAssembly module foras ships (base64, in its `foras.wasm` data module), or undefined. */
 function forasWasm(): Buffer | undefined {
   try {
     const file = join(dirname(forasMain()), '../../wasm/pkg/foras.wasm.cjs');
-    const { data } = createRequire(import.meta.url)(file) as { data: string };
+    const { data } = requireHere(file) as { data: string };
     return Buffer.from(data.slice(data.indexOf(',') + 1), 'base64');
   } catch {
     return undefined;
@@ -125,9 +127,9 @@ interface PoolWorker {
  * Compresses the pieces of large inputs on this thread and on up to
  * `maxWorkers` worker threads. Workers start with the first large input (or
  * earlier, from prepareGzipWorkers) and instantiate the module this thread
- * compiled, so they add no second WebAssembly compile. A
- * worker that fails is dropped and its piece goes back to the queue; this
- * thread always takes part, so every piece is compressed even with none.
+ * compiled, so they add no second WebAssembly compile. A worker that fails
+ * is dropped and its piece goes back to the queue; this thread always takes
+ * part, so every piece is compressed even with none.
  */
 export class GzipPool {
   private readonly queue: Job[] = [];
