@@ -9,6 +9,7 @@ import type { KodevConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { type GoTool, goBuild, goVersionM } from '../gotool/go.js';
 import type { MainPackage, MainPackageResolver } from '../gotool/main-package.js';
+import { GZIP_FORMAT } from '../oci/gzip.js';
 import { type Artifact, assembleImage, assembleIndex, type Image } from '../oci/image.js';
 import { formatPlatform, PlatformMatcher } from '../oci/platform.js';
 import { type Descriptor, MediaType, type Platform } from '../oci/types.js';
@@ -256,7 +257,7 @@ export class GoBuilder implements Builder {
       kodata,
       this.o.layerCache
         ? this.o.layerCache.getOrBuild(
-            ['binary-layer-v1', appPath, platform.os, layerType, binary],
+            ['binary-layer-v2', GZIP_FORMAT, appPath, platform.os, layerType, binary],
             buildBinaryLayer,
           )
         : buildBinaryLayer(),

@@ -31,6 +31,17 @@ export const DEFAULT_GZIP_LEVEL = 1;
 /** The size of the pieces a large input is compressed in, one gzip member each. Changing it changes digests. */
 export const GZIP_PIECE = 1 << 20;
 
+/** The compressor, pinned exactly in package.json (a test checks this against the installed package). */
+export const GZIP_COMPRESSOR = '@hazae41/foras@2.1.4';
+
+/**
+ * Everything besides the input that decides the compressed bytes. A cache of
+ * compressed layers keys on it, so a kodev with another compressor never
+ * serves bytes an earlier one made (the same input would get another digest
+ * on a machine without that cache).
+ */
+export const GZIP_FORMAT = `${GZIP_COMPRESSOR} level=${DEFAULT_GZIP_LEVEL} piece=${GZIP_PIECE}`;
+
 type Level = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 type Foras = typeof ForasModule;
 let foras: Promise<Foras> | undefined;

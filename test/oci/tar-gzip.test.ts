@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/kodev.js';
 import { binaryTar, kodataTar } from '../../src/build/layers.js';
 import { sha256Digest } from '../../src/oci/digest.js';
-import { GZIP_PIECE, GzipPool, gunzip, gzipDeterministic } from '../../src/oci/gzip.js';
+import {
+  GZIP_COMPRESSOR,
+  GZIP_FORMAT,
+  GZIP_PIECE,
+  GzipPool,
+  gunzip,
+  gzipDeterministic,
+} from '../../src/oci/gzip.js';
 
 // A fixed input (1 MiB unless told): bytes from a simple LCG, so it compresses but not trivially.
 function sample(size = 1 << 20): Buffer {
@@ -85,6 +92,19 @@ describe('deterministic gzip', () => {
     await writeFile(big, await gzipDeterministic(input));
     const { stdout } = await execa('gzip', ['-dc', big], { encoding: 'buffer' });
     expect(Buffer.from(stdout).equals(input)).toBe(true);
+  });
+
+  it('names the installed compressor in GZIP_FORMAT, which keys the layer cache', async () => {
+    const installed = JSON.parse(
+      await readFile(join(REPO_ROOT, 'node_modules/@hazae41/foras/package.json'), 'utf8'),
+    ) as { name: string; version: string };
+    expect(GZIP_COMPRESSOR).toBe(`${installed.name}@${installed.version}`);
+    const pinned = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(pinned.dependencies[installed.name]).toBe(installed.version);
+    expect(GZIP_FORMAT).toContain(GZIP_COMPRESSOR);
+    expect(GZIP_FORMAT).toContain(`piece=${GZIP_PIECE}`);
   });
 
   it('is readable by the system gzip', async () => {
