@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import { type GoTool, goBuild, goVersionM } from '../gotool/go.js';
 import type { MainPackage, MainPackageResolver } from '../gotool/main-package.js';
 import { GZIP_FORMAT } from '../oci/gzip.js';
-import { type Artifact, assembleImage, assembleIndex, type Image } from '../oci/image.js';
+import { type Artifact, assembleImage, assembleIndex, type Image, type Layer } from '../oci/image.js';
 import { formatPlatform, PlatformMatcher } from '../oci/platform.js';
 import { type Descriptor, MediaType, type Platform } from '../oci/types.js';
 import type { LayerCache } from '../cache/layer-cache.js';
@@ -80,8 +80,8 @@ export class GoBuilder implements Builder {
   private readonly limit;
   private readonly matcher: PlatformMatcher;
   private readonly byImportPath = new Map<string, Promise<BuildResult>>();
-  /** Compiles by import path and platform, so one started early is not run twice. */
-  private readonly compiles = new Map<string, Promise<{ binary: Buffer; goVersionM?: string }>>();
+  /** Each platform's layers by import path and platform, so those started early are not made twice. */
+  private readonly layers = new Map<string, PlatformLayers>();
 
   constructor(private readonly o: GoBuilderOptions) {
     this.limit = pLimit(Math.max(1, o.jobs));
@@ -93,16 +93,15 @@ export class GoBuilder implements Builder {
     const pkg = await this.o.packages.resolve(ref);
     let p = this.byImportPath.get(pkg.importPath);
     if (!p) {
-      // The platforms are named: compile while the base image is fetched, not after.
+      // The platforms are named: compile and make the layers while the base image is fetched, not after.
       if (!this.matcher.all)
-        for (const platform of this.matcher.platforms)
-          this.compileOnce(pkg, platform, signal).catch(() => undefined);
+        for (const platform of this.matcher.platforms) this.layersOnce(pkg, platform, signal);
       p = this.o.bases.fetch(pkg.importPath).then(async (base) => {
         const sboms = new Map<string, RenderedSbom>();
         const artifact = await this.buildOnBase(pkg, base, sboms, signal).finally(() => {
-          // The binaries are in layers now; do not hold them for the rest of the run.
-          for (const key of [...this.compiles.keys()])
-            if (key.startsWith(`${pkg.importPath} `)) this.compiles.delete(key);
+          // The layers are in images now; do not hold them for the rest of the run.
+          for (const key of [...this.layers.keys()])
+            if (key.startsWith(`${pkg.importPath} `)) this.layers.delete(key);
         });
         return { importPath: pkg.importPath, artifact, sboms };
       });
@@ -239,29 +238,12 @@ export class GoBuilder implements Builder {
     const appFileName = appFilename(pkg.importPath);
     const appPath = `${APP_DIR}/${appFileName}`;
     const kodataMtime = this.o.kodataDateEpoch ?? 0;
-    // The kodata layer needs no binary: it is made while go build runs.
-    const kodata = (async () => {
-      const files = await collectKodata(join(pkg.dir, 'kodata'), {
-        boundary: await findRepositoryRoot(pkg.moduleDir),
-        skipSymlinks: platform.os === 'windows',
-        onSkip: (p) => this.o.log(`skipping symlink in kodata for windows: ${p}`),
-      });
-      return layerFromTar(await kodataTar(files, platform.os, kodataMtime), layerType);
-    })();
+    const layers = this.layersOnce(pkg, platform, signal);
     // A failed compile is the error to report; the kodata error, if any, is still thrown below.
-    kodata.catch(() => undefined);
-    const { binary, goVersionM } = await this.compileOnce(pkg, platform, signal);
-    const buildBinaryLayer = () =>
-      binaryTar(appPath, binary, platform.os).then((t) => layerFromTar(t, layerType));
-    const [kodataLayer, binaryLayer] = await Promise.all([
-      kodata,
-      this.o.layerCache
-        ? this.o.layerCache.getOrBuild(
-            ['binary-layer-v2', GZIP_FORMAT, appPath, platform.os, layerType, binary],
-            buildBinaryLayer,
-          )
-        : buildBinaryLayer(),
-    ]);
+    const { binaryLayer: binaryMade, goVersionM } = await layers.compiled;
+    const [kodataLayer, binaryLayer] = (await Promise.all([layers.kodata, binaryMade])).map((l) =>
+      withMediaType(l, layerType),
+    ) as [Layer, Layer];
     traceMark(`layers of ${pkg.importPath} for ${formatPlatform(platform)} made`);
     const created = this.o.sourceDateEpoch === undefined ? undefined : rfc3339(this.o.sourceDateEpoch);
     const historyTime = created ?? rfc3339(0);
@@ -340,25 +322,38 @@ export class GoBuilder implements Builder {
     });
   }
 
-  private compileOnce(
-    pkg: MainPackage,
-    platform: Platform,
-    signal?: AbortSignal,
-  ): Promise<{ binary: Buffer; goVersionM?: string }> {
+  /**
+   * Starts (once) a platform's kodata layer and its compile, then its binary
+   * layer as soon as the binary is there. Neither waits for the base image:
+   * the base decides only the layers' media type (buildOne sets it), not
+   * their bytes.
+   */
+  private layersOnce(pkg: MainPackage, platform: Platform, signal?: AbortSignal): PlatformLayers {
     const key = `${pkg.importPath} ${formatPlatform(platform)}`;
-    let compiled = this.compiles.get(key);
-    if (!compiled) {
-      compiled = this.limit(() => this.compile(pkg, platform, signal));
-      this.compiles.set(key, compiled);
+    let layers = this.layers.get(key);
+    if (!layers) {
+      layers = {
+        kodata: this.kodataLayer(pkg, platform),
+        compiled: this.limit(() => this.compile(pkg, platform, signal)),
+      };
+      // buildOne awaits both; a failure is reported from there.
+      layers.kodata.catch(() => undefined);
+      layers.compiled.catch(() => undefined);
+      this.layers.set(key, layers);
     }
-    return compiled;
+    return layers;
   }
 
-  private async compile(
-    pkg: MainPackage,
-    platform: Platform,
-    signal?: AbortSignal,
-  ): Promise<{ binary: Buffer; goVersionM?: string }> {
+  private async kodataLayer(pkg: MainPackage, platform: Platform): Promise<Layer> {
+    const files = await collectKodata(join(pkg.dir, 'kodata'), {
+      boundary: await findRepositoryRoot(pkg.moduleDir),
+      skipSymlinks: platform.os === 'windows',
+      onSkip: (p) => this.o.log(`skipping symlink in kodata for windows: ${p}`),
+    });
+    return layerFromTar(await kodataTar(files, platform.os, this.o.kodataDateEpoch ?? 0), LAYER_TYPE);
+  }
+
+  private async compile(pkg: MainPackage, platform: Platform, signal?: AbortSignal): Promise<Compiled> {
     const plan = compilePlan(pkg, platform, this.o.config, this.o.render, this.o);
     const dir = this.o.binDir
       ? planDir(this.o.binDir, plan)
@@ -367,13 +362,44 @@ export class GoBuilder implements Builder {
       await mkdir(dir, { recursive: true });
       const out = join(dir, 'out');
       await this.goBuildTo(pkg, platform, out, signal, plan, takeEarlyCompile(out));
-      const binary = await readFile(out);
+      const binaryLayer = this.binaryLayer(pkg, platform, await readFile(out));
+      binaryLayer.catch(() => undefined);
       // The module list for the SBOM comes from the binary itself, before it is removed.
-      return this.o.sbom.enabled ? { binary, goVersionM: await goVersionM(this.o.go, out) } : { binary };
+      return this.o.sbom.enabled
+        ? { binaryLayer, goVersionM: await goVersionM(this.o.go, out) }
+        : { binaryLayer };
     } finally {
       if (!this.o.binDir) await rm(dir, { recursive: true, force: true });
     }
   }
+
+  private binaryLayer(pkg: MainPackage, platform: Platform, binary: Buffer): Promise<Layer> {
+    const appPath = `${APP_DIR}/${appFilename(pkg.importPath)}`;
+    const build = () => binaryTar(appPath, binary, platform.os).then((t) => layerFromTar(t, LAYER_TYPE));
+    return this.o.layerCache
+      ? this.o.layerCache.getOrBuild(['binary-layer-v2', GZIP_FORMAT, appPath, platform.os, binary], build)
+      : build();
+  }
+}
+
+/** A platform's two layers, as layersOnce starts them (with the OCI media type). */
+interface PlatformLayers {
+  kodata: Promise<Layer>;
+  compiled: Promise<Compiled>;
+}
+
+interface Compiled {
+  binaryLayer: Promise<Layer>;
+  goVersionM?: string;
+}
+
+/** The media type layers are made with; buildOne gives them the base's (Docker or OCI). */
+const LAYER_TYPE = MediaType.ociLayerGzip;
+
+function withMediaType(layer: Layer, mediaType: string): Layer {
+  return layer.descriptor.mediaType === mediaType
+    ? layer
+    : { ...layer, descriptor: { ...layer.descriptor, mediaType } };
 }
 
 function configPlatform(image: Image): Platform {

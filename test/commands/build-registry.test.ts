@@ -3,7 +3,7 @@
  * htpasswd and token auth; bases pulled from the registry; results checked
  * with skopeo and run by dockerd.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -171,6 +171,33 @@ describe('push to an open registry', () => {
           l.includes(`digest=${encodeURIComponent(kodata[0] ?? '')}`),
       );
     expect(uploads).toHaveLength(1);
+  });
+
+  it('makes the binary layer while the base image is still being fetched', async () => {
+    const kocache = join(work, 'kocache-slow-base');
+    const baseManifest = '/v2/bases/busybox/manifests/1';
+    proxy.inject({
+      match: { method: 'GET', path: /^\/v2\/bases\/busybox\/manifests\/1$/ },
+      fault: { kind: 'delay', ms: 6000 },
+      times: 1,
+    });
+    const before = proxy.log.length;
+    const r = await runKodev(['build', './cmd/hello', '-B'], {
+      cwd: example,
+      env: env({
+        KOCACHE: kocache,
+        KO_DOCKER_REPO: `${proxy.host}/slow-base`,
+        KO_DEFAULTBASEIMAGE: `${proxy.host}/bases/busybox:1`,
+      }),
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const base = proxy.log.slice(before).find((q) => q.method === 'GET' && q.path === baseManifest);
+    expect(base?.fault).toBe('delay');
+    // The binary layer is the image's last (skopeo reads the pushed manifest); the layer cache
+    // wrote it to KOCACHE as soon as it was compressed.
+    const layer = (await skopeoRaw(r.stdout.trim())).layers?.at(-1)?.digest ?? '';
+    const { mtimeMs } = await stat(join(kocache, 'blobs', 'sha256', layer.replace(/^sha256:/, '')));
+    expect(mtimeMs).toBeLessThan(base?.endedAt ?? 0);
   });
 
   it('a base by digest gives the same layers as by tag, and records the digest it used', async () => {

@@ -70,6 +70,9 @@ export interface ProxiedRequest {
   status: number;
   /** The fault applied, if any. */
   fault?: Fault['kind'];
+  /** When the request arrived and when its exchange ended (Date.now(); 0 while pending), to tell what overlapped. */
+  receivedAt: number;
+  endedAt: number;
 }
 
 /** Options for `startFaultProxy`. */
@@ -120,10 +123,17 @@ export async function startFaultProxy(
       return;
     }
     served++;
-    const entry: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', status: 0 };
+    const entry: ProxiedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      status: 0,
+      receivedAt: Date.now(),
+      endedAt: 0,
+    };
     log.push(entry);
     res.once('close', () => {
       entry.status = res.headersSent ? res.statusCode : 0;
+      entry.endedAt = Date.now();
     });
     const rule = takeRule(rules, entry);
     if (rule) entry.fault = rule.fault.kind;
