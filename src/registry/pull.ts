@@ -3,17 +3,15 @@
  * and configs are small and verified (and cached by digest); layers stay in
  * the registry until an output needs them, then stream from it.
  */
+import pLimit from 'p-limit';
 import type { ContentCache } from '../cache/content-cache.js';
 import { type Artifact, type Image, readAll } from '../oci/image.js';
-import {
-  type ConfigFile,
-  type Descriptor,
-  type Index,
-  isIndexMediaType,
-  type Manifest,
-} from '../oci/types.js';
+import { type ConfigFile, type Index, isIndexMediaType, type Manifest } from '../oci/types.js';
 import type { RegistryClient } from './client.js';
 import { type ImageRef, referenceTarget } from './reference.js';
+
+/** An index's platforms fetched at once. */
+const CHILD_FETCHES = 8;
 
 /** Fetches the artifact a reference names. */
 export async function pullArtifact(
@@ -24,13 +22,18 @@ export async function pullArtifact(
   const top = await manifest(client, ref.repository, referenceTarget(ref), cache);
   if (isIndexMediaType(top.mediaType)) {
     const index = JSON.parse(top.bytes.toString('utf8')) as Index;
-    const children: { descriptor: Descriptor; image: Image }[] = [];
-    for (const d of index.manifests) {
-      if (isIndexMediaType(d.mediaType)) continue;
-      // Attestation entries (unknown/unknown) are never built on; skip fetching them.
-      if (d.platform?.os === 'unknown') continue;
-      children.push({ descriptor: d, image: await pullImage(client, ref.repository, d.digest, cache) });
-    }
+    // Attestation entries (unknown/unknown) are never built on; skip fetching them.
+    const wanted = index.manifests.filter(
+      (d) => !isIndexMediaType(d.mediaType) && d.platform?.os !== 'unknown',
+    );
+    // Side by side: a base such as distroless lists half a dozen platforms, two requests each.
+    const limit = pLimit(CHILD_FETCHES);
+    const children = await Promise.all(
+      wanted.map(async (d) => ({
+        descriptor: d,
+        image: await limit(() => pullImage(client, ref.repository, d.digest, cache)),
+      })),
+    );
     return {
       kind: 'index',
       index: { ...index, mediaType: index.mediaType ?? top.mediaType },

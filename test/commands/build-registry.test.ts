@@ -173,6 +173,32 @@ describe('push to an open registry', () => {
     expect(uploads).toHaveLength(1);
   });
 
+  it('fetches the platforms of a base index side by side, not one after another', async () => {
+    const multi = await makeMultiArchBase(join(work, 'multi3'), [
+      'linux/amd64',
+      'linux/arm64',
+      'linux/s390x',
+    ]);
+    await skopeoPush(multi.ref, `${open.host}/bases/multi3:1`, true);
+    const children = /^\/v2\/bases\/multi3\/manifests\/sha256:/;
+    proxy.inject({ match: { method: 'GET', path: children }, fault: { kind: 'delay', ms: 500 }, times: 3 });
+    const before = proxy.log.length;
+    const r = await runKodev(['build', './cmd/worker', '--platform=linux/amd64,linux/arm64'], {
+      cwd: example,
+      env: env({
+        KOCACHE: join(work, 'kocache-side-by-side'),
+        KO_DOCKER_REPO: `${proxy.host}/side-by-side`,
+        KO_DEFAULTBASEIMAGE: `${proxy.host}/bases/multi3:1`,
+      }),
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const gets = proxy.log.slice(before).filter((q) => q.method === 'GET' && children.test(q.path));
+    expect(gets.map((q) => q.fault)).toEqual(['delay', 'delay', 'delay']);
+    // Every platform's manifest was asked for before the first (held back 500 ms) came back.
+    const firstAnswer = Math.min(...gets.map((q) => q.endedAt));
+    expect(gets.filter((q) => q.receivedAt < firstAnswer)).toHaveLength(3);
+  });
+
   it('makes the binary layer while the base image is still being fetched', async () => {
     const kocache = join(work, 'kocache-slow-base');
     const baseManifest = '/v2/bases/busybox/manifests/1';
