@@ -234,8 +234,21 @@ function comparisonReport(refs, comparison) {
   return lines.join('\n');
 }
 
+/** `--rounds N` and `--scenarios 1,5` (numbers of the scenarios to run; all by default). */
+function parseBenchArgs(argv) {
+  const at = argv.findIndex((a) => a === '--scenarios' || a.startsWith('--scenarios='));
+  if (at < 0) return { rounds: parseRounds(argv, 5) };
+  const arg = argv[at];
+  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[at + 1];
+  const rest = argv.filter((_, i) => i !== at && (arg.includes('=') || i !== at + 1));
+  const only = new Set((value ?? '').split(',').map((n) => n.trim()));
+  if (![...only].every((n) => /^[1-6]$/.test(n)))
+    fail(`--scenarios must list scenario numbers 1-6, e.g. --scenarios 1,5; got "${value ?? ''}"`);
+  return { rounds: parseRounds(rest, 5), only };
+}
+
 async function main() {
-  const rounds = parseRounds(process.argv.slice(2), 5);
+  const { rounds, only } = parseBenchArgs(process.argv.slice(2));
   // Under /tmp, not os.tmpdir(): dockerd's unix socket path must stay short.
   const tmp = await mkdtemp('/tmp/kodev-ko-bench-');
   const stops = [];
@@ -300,7 +313,13 @@ async function main() {
     const ctx = { env, tmp, fixture, ko, host: registry.host, bases };
     const results = [];
     for (const scenario of scenarios({ host: registry.host, fixture, tmp, crane: craneRun }))
-      results.push(await runScenario(scenario, rounds, ctx));
+      if (!only || only.has(scenario.name.split(':')[0]))
+        results.push(await runScenario(scenario, rounds, ctx));
+    if (only && !only.has('1')) {
+      console.log(table(results));
+      await writeRecord('ko', { rounds, scenarios: [...only], machine: about, results });
+      return;
+    }
 
     console.error('ko-bench: comparing the last images of scenario 1 (skopeo, umoci, tar, docker)');
     const dockerd = await startDockerd(path.join(tmp, 'd'), { signal: abort.signal });
