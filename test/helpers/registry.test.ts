@@ -277,7 +277,12 @@ describe('startFaultProxy', () => {
     const pushed = await push(`${proxy.host}/p/q:t`);
     expect(pushed.exitCode).toBe(0);
     expect((await inspect(`${registry.host}/p/q:t`)).Digest).toBe(base.digest);
-    expect(proxy.log).toContainEqual({ method: 'PUT', path: '/v2/p/q/manifests/t', status: 201 });
+    expect(proxy.log).toContainEqual(
+      expect.objectContaining({ method: 'PUT', path: '/v2/p/q/manifests/t', status: 201 }),
+    );
+    // Every exchange has ended, after it began.
+    for (const q of proxy.log) expect(q.endedAt).toBeGreaterThanOrEqual(q.receivedAt);
+    expect(Math.min(...proxy.log.map((q) => q.receivedAt))).toBeGreaterThan(0);
   });
 
   it('rewrites the upstream Location to its own host', async () => {
