@@ -9,7 +9,13 @@
  * (build-fast-path.ts).
  */
 import { writeFile } from 'node:fs/promises';
-import { inputsUnchanged, readRecord, recordFile, requestKey } from '../build/build-record.js';
+import {
+  inputsUnchanged,
+  readRecord,
+  recordFile,
+  type RegistryFact,
+  requestKey,
+} from '../build/build-record.js';
 import { cacheDir } from '../cache/content-cache.js';
 import { headManifest } from '../registry/head-check.js';
 import { kodevVersion } from '../version.js';
@@ -41,8 +47,9 @@ export async function replayUnchanged(run: ReplayRun): Promise<boolean> {
   const file = await runRecordFile(run);
   const record = file ? await readRecord(file) : undefined;
   if (!record || !(await inputsUnchanged(record.inputs))) return false;
+  const facts = record.facts.filter((f) => !impliedByTag(f, record.facts));
   const answers = await Promise.all(
-    record.facts.map((f) =>
+    facts.map((f) =>
       headManifest(f.registry, f.repository, f.reference, {
         insecure: record.insecure,
         ...(run.signal ? { signal: run.signal } : {}),
@@ -50,7 +57,7 @@ export async function replayUnchanged(run: ReplayRun): Promise<boolean> {
     ),
   );
   const hold = answers.every((a, i) => {
-    const want = record.facts[i]?.digest;
+    const want = facts[i]?.digest;
     return typeof a === 'object' && (want === '' || a.digest === want);
   });
   if (!hold) return false;
@@ -58,4 +65,21 @@ export async function replayUnchanged(run: ReplayRun): Promise<boolean> {
   run.stdout(record.stdout);
   run.stderr('Nothing changed since the last identical build: no go build, no push\n');
   return true;
+}
+
+/**
+ * A manifest by digest whose tag is checked too: a tag that still answers
+ * with that digest shows the manifest is there, so its own HEAD adds nothing.
+ */
+function impliedByTag(fact: RegistryFact, all: readonly RegistryFact[]): boolean {
+  return (
+    fact.reference === fact.digest &&
+    all.some(
+      (t) =>
+        t.reference !== t.digest &&
+        t.digest === fact.digest &&
+        t.registry === fact.registry &&
+        t.repository === fact.repository,
+    )
+  );
 }

@@ -82,8 +82,18 @@ describe('kodev build with nothing changed', () => {
     expect(first).toMatchObject({ built: true, skipped: false });
     const repo = first.ref.slice(0, first.ref.indexOf('@'));
 
+    const logged = (await readFile(registry.logFile, 'utf8')).length;
     const again = await build();
     expect(again).toEqual({ ref: first.ref, built: false, skipped: true });
+    // It asked the registry only what it relies on: the base's tag, and the image's tag, whose
+    // answer (the image's digest) shows that manifest is there without a HEAD of its own.
+    const asked = (await readFile(registry.logFile, 'utf8'))
+      .slice(logged)
+      .match(/"(GET|HEAD|PUT|POST|PATCH) \/v2\/[^ "]+/g);
+    expect(asked?.sort()).toEqual([
+      '"HEAD /v2/bases/app/manifests/stable',
+      `"HEAD /v2/${repo.slice(repo.indexOf('/') + 1)}/manifests/latest`,
+    ]);
 
     // A one-line edit in a package the binary uses.
     const greet = join(example, 'internal/greet/greet.go');
