@@ -4,8 +4,8 @@
  * (dist/src/entry.js) as one self-contained module, cli.js, and the rest of the
  * CLI as one minified ES module per lazily loaded command (main.js and its
  * chunks), so `kodev` starts without resolving and reading hundreds of small
- * files. Node 20 has no
- * compile cache, and module loading was most of a warm `kodev build`.
+ * files. Node 20 has no compile cache, and module loading was most of a warm
+ * `kodev build`.
  * Packages that load their own files at run time (Ink and React with Yoga's
  * WebAssembly, the Kubernetes client, jiti) stay external and load from
  * node_modules when a command needs them.
