@@ -31,7 +31,7 @@ import {
   makeTool,
   markdownTable,
   measure,
-  parseRounds,
+  parseBenchArgs,
   registryBin,
   repoRoot,
   requireGnuTime,
@@ -235,20 +235,17 @@ function comparisonReport(refs, comparison) {
 }
 
 /** `--rounds N` and `--scenarios 1,5` (numbers of the scenarios to run; all by default). */
-function parseBenchArgs(argv) {
-  const at = argv.findIndex((a) => a === '--scenarios' || a.startsWith('--scenarios='));
-  if (at < 0) return { rounds: parseRounds(argv, 5) };
-  const arg = argv[at];
-  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[at + 1];
-  const rest = argv.filter((_, i) => i !== at && (arg.includes('=') || i !== at + 1));
-  const only = new Set((value ?? '').split(',').map((n) => n.trim()));
+function parseKoBenchArgs(argv) {
+  const { rounds, values } = parseBenchArgs(argv, 5, { scenarios: { type: 'string' } });
+  if (values.scenarios === undefined) return { rounds };
+  const only = new Set(values.scenarios.split(',').map((n) => n.trim()));
   if (![...only].every((n) => /^[1-6]$/.test(n)))
-    fail(`--scenarios must list scenario numbers 1-6, e.g. --scenarios 1,5; got "${value ?? ''}"`);
-  return { rounds: parseRounds(rest, 5), only };
+    fail(`--scenarios must list scenario numbers 1-6, e.g. --scenarios 1,5; got "${values.scenarios}"`);
+  return { rounds, only };
 }
 
 async function main() {
-  const { rounds, only } = parseBenchArgs(process.argv.slice(2));
+  const { rounds, only } = parseKoBenchArgs(process.argv.slice(2));
   // Under /tmp, not os.tmpdir(): dockerd's unix socket path must stay short.
   const tmp = await mkdtemp('/tmp/kodev-ko-bench-');
   const stops = [];

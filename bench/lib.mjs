@@ -82,14 +82,28 @@ export function abortOnSignals() {
 
 /** Reads `--rounds` (a positive integer, `defaultRounds` when absent) from the script's arguments. */
 export function parseRounds(argv, defaultRounds) {
-  const { values } = parseArgs({
-    args: argv,
-    options: { rounds: { type: 'string', default: String(defaultRounds) } },
-  });
+  return parseBenchArgs(argv, defaultRounds).rounds;
+}
+
+/**
+ * Reads `--rounds` as parseRounds does, plus a script's own `options` (node:util parseArgs
+ * options); returns the rounds and every value read.
+ */
+export function parseBenchArgs(argv, defaultRounds, options = {}) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { rounds: { type: 'string', default: String(defaultRounds) }, ...options },
+    }));
+  } catch (error) {
+    // An unknown option or a missing value: node:util's own one-line message.
+    fail(error.message);
+  }
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1)
     fail(`--rounds must be a positive integer, got "${values.rounds}"`);
-  return rounds;
+  return { rounds, values };
 }
 
 /** Fails with an install hint unless GNU time works at /usr/bin/time and prints `%M`. */
