@@ -96,15 +96,18 @@ export class GoBuilder implements Builder {
       // The platforms are named: compile and make the layers while the base image is fetched, not after.
       if (!this.matcher.all)
         for (const platform of this.matcher.platforms) this.layersOnce(pkg, platform, signal);
-      p = this.o.bases.fetch(pkg.importPath).then(async (base) => {
-        const sboms = new Map<string, RenderedSbom>();
-        const artifact = await this.buildOnBase(pkg, base, sboms, signal).finally(() => {
-          // The layers are in images now; do not hold them for the rest of the run.
+      p = this.o.bases
+        .fetch(pkg.importPath)
+        .then(async (base) => {
+          const sboms = new Map<string, RenderedSbom>();
+          const artifact = await this.buildOnBase(pkg, base, sboms, signal);
+          return { importPath: pkg.importPath, artifact, sboms };
+        })
+        .finally(() => {
+          // The layers are in images now (or the base failed); do not hold them for the rest of the run.
           for (const key of [...this.layers.keys()])
             if (key.startsWith(`${pkg.importPath} `)) this.layers.delete(key);
         });
-        return { importPath: pkg.importPath, artifact, sboms };
-      });
       this.byImportPath.set(pkg.importPath, p);
     }
     return p;
