@@ -21,7 +21,7 @@ import { compilePlan, planDir, takeEarlyCompile } from './early-compile.js';
 import type { RenderTemplate } from './go-args.js';
 import { appConfig, rfc3339, scratchConfig } from './image-config.js';
 import { collectKodata } from './kodata.js';
-import { APP_DIR, appFilename, binaryTar, kodataTar, layerFromTar } from './layers.js';
+import { appFilename, appPath, binaryTar, kodataTar, layerFromTar } from './layers.js';
 import { findRepositoryRoot } from './repo-root.js';
 import type { SbomRecorder } from './sbom-recorder.js';
 import { traceMark } from '../system/timings.js';
@@ -239,7 +239,7 @@ export class GoBuilder implements Builder {
     const docker = base.manifest.mediaType === MediaType.dockerManifest;
     const layerType = docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip;
     const appFileName = appFilename(pkg.importPath);
-    const appPath = `${APP_DIR}/${appFileName}`;
+    const binaryPath = appPath(pkg.importPath);
     const kodataMtime = this.o.kodataDateEpoch ?? 0;
     const layers = this.layersOnce(pkg, platform, signal);
     // A failed compile is the error to report; the kodata error, if any, is still thrown below.
@@ -265,7 +265,7 @@ export class GoBuilder implements Builder {
           author: 'kodev',
           created: historyTime,
           created_by: `kodev build ko://${pkg.importPath}`,
-          comment: `go build output, at ${appPath}`,
+          comment: `go build output, at ${binaryPath}`,
         },
       ],
       ...(created ? { created } : {}),
@@ -282,7 +282,7 @@ export class GoBuilder implements Builder {
     });
     this.o.onImage?.(pkg.importPath, image);
     if (goVersionM !== undefined)
-      await this.o.sbom.image(sboms, image, { appFileName, appPath, platform, goVersionM });
+      await this.o.sbom.image(sboms, image, { appFileName, appPath: binaryPath, platform, goVersionM });
     return image;
   }
 
@@ -377,10 +377,10 @@ export class GoBuilder implements Builder {
   }
 
   private binaryLayer(pkg: MainPackage, platform: Platform, binary: Buffer): Promise<Layer> {
-    const appPath = `${APP_DIR}/${appFilename(pkg.importPath)}`;
-    const build = () => binaryTar(appPath, binary, platform.os).then((t) => layerFromTar(t, LAYER_TYPE));
+    const path = appPath(pkg.importPath);
+    const build = () => binaryTar(path, binary, platform.os).then((t) => layerFromTar(t, LAYER_TYPE));
     return this.o.layerCache
-      ? this.o.layerCache.getOrBuild(['binary-layer-v2', GZIP_FORMAT, appPath, platform.os, binary], build)
+      ? this.o.layerCache.getOrBuild(['binary-layer-v2', GZIP_FORMAT, path, platform.os, binary], build)
       : build();
   }
 }

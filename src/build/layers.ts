@@ -23,6 +23,11 @@ export function appFilename(importPath: string): string {
   return !base || base === '.' ? 'ko-app' : base;
 }
 
+/** Where the binary lives in the image: `/ko-app/<appFilename>`. */
+export function appPath(importPath: string): string {
+  return `${APP_DIR}/${appFilename(importPath)}`;
+}
+
 /** Makes a layer from a tar, compressed deterministically. */
 export async function layerFromTar(tar: Buffer, mediaType: string): Promise<Layer> {
   const blob = memoryBlob(await gzipDeterministic(tar));
