@@ -25,6 +25,7 @@ import { bindPublishFlags } from './options/publish-options.js';
 import { homeDir, hostArch, now, processCwd, processEnv } from './system/env.js';
 import { traceMark } from './system/timings.js';
 import { processTerminal } from './system/terminal.js';
+import { keepWasmAtBaseline } from './system/wasm-tiers.js';
 import { kodevVersion } from './version.js';
 
 /** Builds the command tree; `run` receives each command's work. */
@@ -235,6 +236,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...(terminal ? { terminal } : {}),
     };
     traceMark('parsed arguments');
+    await keepWasmAtBaseline();
     const result = await work(ctx);
     if (typeof result === 'number') code = result;
   });

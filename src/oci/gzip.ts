@@ -24,6 +24,7 @@ import { gunzipSync } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import type * as ForasModule from '@hazae41/foras';
 import { traceMark } from '../system/timings.js';
+import { compileOptimizable } from '../system/wasm-tiers.js';
 
 /** ko (via go-containerregistry) compresses layers at BestSpeed; so does kodev. */
 export const DEFAULT_GZIP_LEVEL = 1;
@@ -51,18 +52,16 @@ export function prepareGzip(): Promise<Foras> {
   foras ??= import('@hazae41/foras').then(async (m) => {
     // foras's initBundledOnce fetch()es its module from a data: URL, and touching fetch, Request
     // or Response loads Node's own HTTP client (~80 ms of CPU, beside go build). The module is
-    // compiled off this thread and instantiated with initSync, which touches none of them.
+    // compiled here (the functions themselves compile lazily, on first use), with V8's
+    // optimizing tier allowed (system/wasm-tiers.ts), and instantiated with initSync, which
+    // touches none of them.
     const bytes = forasWasm();
-    if (bytes) m.initSync((await wasm.compile(bytes)) as Parameters<Foras['initSync']>[0]);
+    if (bytes) m.initSync(compileOptimizable(bytes) as Parameters<Foras['initSync']>[0]);
     else await m.initBundledOnce();
     return m;
   });
   return foras;
 }
-
-/** The WebAssembly global (this project's TypeScript libraries do not declare it). */
-const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<object> } })
-  .WebAssembly;
 
 const requireHere = createRequire(import.meta.url);
 
