@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import type { Prestarted } from './build/prestart.js';
 import type { BuildCommandFlags } from './commands/build.js';
 import type { LoginFlags } from './commands/login.js';
 import type { ResolveFlags } from './commands/resolve.js';
@@ -31,6 +32,7 @@ import { kodevVersion } from './version.js';
 /** Builds the command tree; `run` receives each command's work. */
 export function makeProgram(
   run: (work: (ctx: CommandContext) => Promise<void | number>) => Promise<void>,
+  started: StartedByEntry = {},
 ): Command {
   const program = new Command('kodev')
     .description('Build Go programs into OCI images and ship them to Kubernetes (ko-compatible).')
@@ -50,7 +52,12 @@ export function makeProgram(
     run(async (ctx) => {
       // go build starts before the rest of the pipeline loads (build/early-compile.ts).
       const { startEarlyCompiles } = await import('./build/early-compile.js');
-      await startEarlyCompiles({ ...ctx, refs: paths, ...flags });
+      await startEarlyCompiles({
+        ...ctx,
+        refs: paths,
+        ...flags,
+        ...(started.prestarted ? { prestarted: started.prestarted } : {}),
+      });
       // Loaded on use, so `kodev version`, `--help` and completion start fast.
       const { buildCommand } = await import('./commands/build.js');
       const refs = await buildCommand(paths, flags, ctx);
@@ -206,8 +213,13 @@ export function describeError(err: unknown, verbose: boolean): { text: string; c
   return { text: `Error: internal error in kodev, please report it:\n${stack}\n`, code: 1 };
 }
 
+/** What the entry started before the CLI loaded (build/prestart.ts). */
+export interface StartedByEntry {
+  prestarted?: ReadonlyMap<string, Prestarted>;
+}
+
 /** Runs kodev with the given argv and returns the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], started: StartedByEntry = {}): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -239,7 +251,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await keepWasmAtBaseline();
     const result = await work(ctx);
     if (typeof result === 'number') code = result;
-  });
+  }, started);
   try {
     if (argv.length === 0) {
       program.outputHelp();
@@ -257,6 +269,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } finally {
     process.off('SIGINT', onSigint);
+    // Ended by now if the build took them over; stopped if the command never got that far.
+    for (const p of started.prestarted?.values() ?? []) p.stop();
   }
   return code;
 }

@@ -46,6 +46,27 @@ export interface BuildRecord {
   insecure: boolean;
   inputs: InputStatus[];
   facts: RegistryFact[];
+  /** The `go build`s the run started before its pipeline loaded (build/early-compile.ts). */
+  compiles?: RecordedCompile[];
+}
+
+/**
+ * One `go build` exactly as a recorded run started it. When the record's key
+ * matches but an input changed, the entry starts these again at once
+ * (build/prestart.ts): the full run would start the same ones once its
+ * modules load, and takes them over only if its own plan writes the same
+ * `out` (a path named by the hash of everything that decides the binary).
+ */
+export interface RecordedCompile {
+  /** The go command (KO_GO_PATH or `go`). */
+  bin: string;
+  cwd: string;
+  /** The arguments after the command: `build`, the flags, `-o`, out, the import path. */
+  args: string[];
+  /** KEY=value entries set on top of the run's environment (GOOS, GOARCH, CGO_ENABLED...). */
+  env: string[];
+  /** The binary it writes, under KOCACHE/bin. */
+  out: string;
 }
 
 /** Where a run is and what it was given: what keys its record. */
@@ -150,7 +171,10 @@ export function recordFile(cacheDir: string, key: string): string {
 export async function readRecord(file: string): Promise<BuildRecord | undefined> {
   try {
     const record = JSON.parse(await readFile(file, 'utf8')) as BuildRecord;
-    return record.version === 2 && Array.isArray(record.inputs) && Array.isArray(record.facts)
+    return record.version === 2 &&
+      Array.isArray(record.inputs) &&
+      Array.isArray(record.facts) &&
+      (record.compiles === undefined || Array.isArray(record.compiles))
       ? record
       : undefined;
   } catch {

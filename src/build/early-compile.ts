@@ -19,13 +19,15 @@ import { cacheDir } from '../cache/content-cache.js';
 import { loadConfig } from '../config/load.js';
 import { templatedValues } from '../config/template.js';
 import type { KodevConfig } from '../config/types.js';
-import { goBuild, goTool } from '../gotool/go.js';
+import { goBuild, goBuildArgv, goTool } from '../gotool/go.js';
 import { type MainPackage, MainPackageResolver } from '../gotool/main-package.js';
 import { formatPlatform, parsePlatform, requestedPlatforms } from '../oci/platform.js';
 import type { Platform } from '../oci/types.js';
 import type { Env } from '../system/env.js';
 import { lowerThreadPriority } from '../system/priority.js';
+import type { RecordedCompile } from './build-record.js';
 import { goBuildEnv, goBuildFlags, type RenderTemplate } from './go-args.js';
+import type { Prestarted } from './prestart.js';
 
 /** One `go build` as GoBuilder runs it: environment, flags, and the key of those settings. */
 export interface CompilePlan {
@@ -56,6 +58,8 @@ export function planDir(binDir: string, plan: CompilePlan): string {
 
 /** Early compiles by the binary they write. */
 const started = new Map<string, Promise<void>>();
+/** Each early compile's command, for the build record (and so for build/prestart.ts). */
+const commands: RecordedCompile[] = [];
 let firstStartMs: number | undefined;
 /** Early compiles queued, started and not yet ended; how to restore this thread's priority. */
 let queued = 0;
@@ -69,6 +73,11 @@ export function takeEarlyCompile(out: string): Promise<void> | undefined {
   const p = started.get(out);
   started.delete(out);
   return p;
+}
+
+/** The commands of the compiles started early, as a build record keeps them. */
+export function earlyCompileCommands(): readonly RecordedCompile[] {
+  return commands;
 }
 
 /** When the first early compile started (Date.now()), so a build record can tell edits made after it. */
@@ -87,10 +96,13 @@ export interface EarlyCompileRequest {
   hostArch: string;
   homeDir: string;
   signal: AbortSignal;
+  /** Compiles the entry started from the build record (build/prestart.ts), by the binary they write. */
+  prestarted?: ReadonlyMap<string, Prestarted>;
 }
 
 /** Starts the build's compiles, up to `jobs` at once; returns when they are started or queued. */
 export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void> {
+  const adopted = new Set<string>();
   try {
     const config = await loadConfig({ cwd: req.cwd, env: req.env });
     // Templates need git and the clock to render: the full build does those.
@@ -114,6 +126,20 @@ export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void
         firstStartMs ??= Date.now();
         queued++;
         running++;
+        const args = goBuildArgv({ flags: plan.flags, out, importPath: pkg.importPath });
+        const command: RecordedCompile = { bin: go.bin, cwd: pkg.moduleDir, args, env: plan.env, out };
+        commands.push(command);
+        const pre = req.prestarted?.get(out);
+        if (pre && sameCommand(pre.command, command)) {
+          // The same command, already running since the entry: this compile is that one.
+          adopted.add(out);
+          spawned++;
+          req.signal.addEventListener('abort', () => pre.stop(), { once: true });
+          const compile = pre.done.finally(ended);
+          compile.catch(() => undefined);
+          started.set(out, compile);
+          continue;
+        }
         const compile = limit(async () => {
           try {
             await mkdir(dir, { recursive: true });
@@ -129,10 +155,7 @@ export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void
             stepBack();
             await build;
           } finally {
-            if (--running === 0 && restorePriority) {
-              restorePriority();
-              restorePriority = undefined;
-            }
+            ended();
           }
         });
         compile.catch(() => undefined);
@@ -141,9 +164,27 @@ export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void
     }
   } catch {
     // The full build runs (and reports) whatever could not be started here.
+  } finally {
+    // A recorded compile this run does not plan (an input changed what it builds) is stopped.
+    for (const [out, pre] of req.prestarted ?? []) if (!adopted.has(out)) pre.stop();
   }
   allQueued = true;
   stepBack();
+}
+
+function sameCommand(a: RecordedCompile, b: RecordedCompile): boolean {
+  return (
+    JSON.stringify([a.bin, a.cwd, a.args, a.env, a.out]) ===
+    JSON.stringify([b.bin, b.cwd, b.args, b.env, b.out])
+  );
+}
+
+/** One early compile has ended: the thread's priority comes back after the last. */
+function ended(): void {
+  if (--running === 0 && restorePriority) {
+    restorePriority();
+    restorePriority = undefined;
+  }
 }
 
 /**

@@ -10,6 +10,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import {
+  type BuildRecord,
   inputsUnchanged,
   readRecord,
   recordFile,
@@ -42,11 +43,22 @@ export async function runRecordFile(run: Omit<ReplayRun, 'stdout' | 'stderr'>): 
   return key ? recordFile(cacheDir(run.env, run.homeDir), key) : undefined;
 }
 
-/** Prints the recorded output and returns true when nothing changed since the recorded run. */
-export async function replayUnchanged(run: ReplayRun): Promise<boolean> {
+/**
+ * Prints the recorded output and returns true when nothing changed since the
+ * recorded run. When a record matches but does not hold, `onStale` gets it
+ * first (the entry starts its compiles: build/prestart.ts).
+ */
+export async function replayUnchanged(
+  run: ReplayRun,
+  onStale: (record: BuildRecord) => void = () => undefined,
+): Promise<boolean> {
   const file = await runRecordFile(run);
   const record = file ? await readRecord(file) : undefined;
-  if (!record || !(await inputsUnchanged(record.inputs))) return false;
+  if (!record) return false;
+  if (!(await inputsUnchanged(record.inputs))) {
+    onStale(record);
+    return false;
+  }
   const facts = record.facts.filter((f) => !impliedByTag(f, record.facts));
   const answers = await Promise.all(
     facts.map((f) =>
@@ -60,7 +72,10 @@ export async function replayUnchanged(run: ReplayRun): Promise<boolean> {
     const want = facts[i]?.digest;
     return typeof a === 'object' && (want === '' || a.digest === want);
   });
-  if (!hold) return false;
+  if (!hold) {
+    onStale(record);
+    return false;
+  }
   if (record.imageRefs) await writeFile(record.imageRefs.file, record.imageRefs.text);
   run.stdout(record.stdout);
   run.stderr('Nothing changed since the last identical build: no go build, no push\n');

@@ -117,11 +117,16 @@ export function withEnvEntries(base: Env, entries: readonly string[]): Record<st
   return env;
 }
 
+/** The arguments after `go` of goBuild's command. */
+export function goBuildArgv(args: Pick<GoBuildArgs, 'flags' | 'out' | 'importPath'>): string[] {
+  return ['build', ...args.flags, '-o', args.out, args.importPath];
+}
+
 /** Compiles one main package to `out`. */
 export async function goBuild(go: GoTool, args: GoBuildArgs): Promise<void> {
   const env = withEnvEntries(go.env, args.env);
   try {
-    await run(go.bin, ['build', ...args.flags, '-o', args.out, args.importPath], {
+    await run(go.bin, goBuildArgv(args), {
       cwd: args.cwd,
       env,
       signal: args.signal,
