@@ -28,7 +28,7 @@ async function run(argv: readonly string[]): Promise<number> {
       stderr: (t) => process.stderr.write(t),
     },
     (record) => {
-      if (!PRESTARTED_COMMANDS.has(argv[0] ?? '') || !record.compiles?.length) return;
+      if (!PRESTARTED_COMMANDS.has(argv[0] ?? '') || !record.compiles) return;
       prestarted = prestartCompiles(record.compiles, process.env);
       void prestarted.then((m) => traceMark(`started ${m.size} recorded go build(s)`)).catch(() => undefined);
     },

@@ -47,7 +47,13 @@ export interface BuildRecord {
   inputs: InputStatus[];
   facts: RegistryFact[];
   /** The `go build`s the run started before its pipeline loaded (build/early-compile.ts). */
-  compiles?: RecordedCompile[];
+  compiles?: RecordedCompiles;
+}
+
+/** A run's early `go build`s, in the order it started them, and how many it ran at once (--jobs). */
+export interface RecordedCompiles {
+  jobs: number;
+  commands: RecordedCompile[];
 }
 
 /**
@@ -174,7 +180,8 @@ export async function readRecord(file: string): Promise<BuildRecord | undefined>
     return record.version === 2 &&
       Array.isArray(record.inputs) &&
       Array.isArray(record.facts) &&
-      (record.compiles === undefined || Array.isArray(record.compiles))
+      (record.compiles === undefined ||
+        (Number.isInteger(record.compiles.jobs) && Array.isArray(record.compiles.commands)))
       ? record
       : undefined;
   } catch {

@@ -25,7 +25,7 @@ import { formatPlatform, parsePlatform, requestedPlatforms } from '../oci/platfo
 import type { Platform } from '../oci/types.js';
 import type { Env } from '../system/env.js';
 import { lowerThreadPriority } from '../system/priority.js';
-import type { RecordedCompile } from './build-record.js';
+import type { RecordedCompile, RecordedCompiles } from './build-record.js';
 import { goBuildEnv, goBuildFlags, type RenderTemplate } from './go-args.js';
 import type { Prestarted } from './prestart.js';
 
@@ -60,6 +60,7 @@ export function planDir(binDir: string, plan: CompilePlan): string {
 const started = new Map<string, Promise<void>>();
 /** Each early compile's command, for the build record (and so for build/prestart.ts). */
 const commands: RecordedCompile[] = [];
+let jobsAtOnce = 1;
 let firstStartMs: number | undefined;
 /** Early compiles queued, started and not yet ended; how to restore this thread's priority. */
 let queued = 0;
@@ -75,9 +76,9 @@ export function takeEarlyCompile(out: string): Promise<void> | undefined {
   return p;
 }
 
-/** The commands of the compiles started early, as a build record keeps them. */
-export function earlyCompileCommands(): readonly RecordedCompile[] {
-  return commands;
+/** The compiles started early, as a build record keeps them; undefined when there were none. */
+export function earlyCompiles(): RecordedCompiles | undefined {
+  return commands.length > 0 ? { jobs: jobsAtOnce, commands: [...commands] } : undefined;
 }
 
 /** When the first early compile started (Date.now()), so a build record can tell edits made after it. */
@@ -112,7 +113,8 @@ export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void
     const go = goTool(req.env);
     const packages = new MainPackageResolver(go, req.cwd, config);
     const binDir = join(cacheDir(req.env, req.homeDir), 'bin');
-    const limit = pLimit(Math.max(1, req.jobs));
+    jobsAtOnce = Math.max(1, req.jobs);
+    const limit = pLimit(jobsAtOnce);
     for (const ref of new Set(req.refs)) {
       const pkg = await packages.resolve(ref);
       for (const platform of platforms.map(parsePlatform)) {
@@ -131,11 +133,12 @@ export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void
         commands.push(command);
         const pre = req.prestarted?.get(out);
         if (pre && sameCommand(pre.command, command)) {
-          // The same command, already running since the entry: this compile is that one.
+          // The same command, already running since the entry: this compile is that one. It
+          // holds one of the `jobs` places like the others (the entry starts at most that many).
           adopted.add(out);
           spawned++;
           req.signal.addEventListener('abort', () => pre.stop(), { once: true });
-          const compile = pre.done.finally(ended);
+          const compile = limit(() => pre.done).finally(ended);
           compile.catch(() => undefined);
           started.set(out, compile);
           continue;

@@ -12,7 +12,7 @@
  * Only Node built-ins are loaded here (the entry's budget, see entry.ts).
  */
 import { traceCommand } from '../system/timings.js';
-import type { RecordedCompile } from './build-record.js';
+import type { RecordedCompile, RecordedCompiles } from './build-record.js';
 
 /** A `go build` started here: the recorded command, its end, and how to stop it. */
 export interface Prestarted {
@@ -27,7 +27,7 @@ export interface Prestarted {
  * (system/extra-ca.ts), plus the compile's own entries.
  */
 export async function prestartCompiles(
-  compiles: readonly RecordedCompile[],
+  compiles: RecordedCompiles,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<Map<string, Prestarted>> {
   const [{ spawn }, { mkdirSync }, { dirname }] = await Promise.all([
@@ -41,7 +41,9 @@ export async function prestartCompiles(
     delete base.KODEV_EXTRA_CA_CERTS;
   }
   const started = new Map<string, Prestarted>();
-  for (const c of compiles) {
+  // The first `jobs` of them, as many as the recorded run ran at once: the build queues the rest.
+  for (const c of compiles.commands) {
+    if (started.size >= compiles.jobs) break;
     if (started.has(c.out)) continue;
     const childEnv = { ...base };
     for (const kv of c.env) {

@@ -18,7 +18,7 @@ import {
   writeRecord,
 } from '../build/build-record.js';
 import type { BuildResult } from '../build/builder.js';
-import { earlyCompileCommands, earlyCompileStartedAt } from '../build/early-compile.js';
+import { earlyCompileStartedAt, earlyCompiles } from '../build/early-compile.js';
 import { withEnvEntries } from '../gotool/go.js';
 import { resolvePublishOptions } from '../options/publish-options.js';
 import { parseReference, referenceTarget } from '../registry/reference.js';
@@ -117,8 +117,8 @@ export function buildRecorder(
         inputs: statuses,
         facts,
       };
-      const compiles = earlyCompileCommands();
-      if (compiles.length > 0) record.compiles = [...compiles];
+      const compiles = earlyCompiles();
+      if (compiles) record.compiles = compiles;
       await writeRecord(req.file, record).catch(() => undefined);
     },
   };

@@ -49,6 +49,9 @@ beforeAll(async () => {
       '"$REAL_GO" "$@" &',
       'child=$!',
       'wait $child',
+      'status=$?',
+      'echo "end $$" >> "$GO_LOG"',
+      'exit $status',
       '',
     ].join('\n'),
   );
@@ -64,9 +67,9 @@ afterAll(async () => {
 async function setup(name: string) {
   const dir = await copyFixture('example', join(work, name));
   const log = join(work, `${name}.log`);
-  const build = async (extraEnv: Record<string, string> = {}) => {
+  const build = async (extraEnv: Record<string, string> = {}, flags: string[] = []) => {
     await writeFile(log, '');
-    const r = await runKodev(['build', '--sbom=none', './cmd/hello'], {
+    const r = await runKodev(['build', '--sbom=none', ...flags, './cmd/hello'], {
       cwd: dir,
       env: {
         KOCACHE: join(work, `kocache-${name}`),
@@ -83,6 +86,7 @@ async function setup(name: string) {
     const lines = (await readFile(log, 'utf8')).trim().split('\n').filter(Boolean);
     return {
       ...r,
+      lines,
       goBuilds: lines.filter((l) => l.startsWith('build ')),
       stopped: lines.filter((l) => l.startsWith('stopped ')),
     };
@@ -159,6 +163,20 @@ describe('the recorded go build, started by the entry', () => {
     expect(renamed.stopped).toEqual([renamed.goBuilds[0]?.replace('build', 'stopped')]);
     expect(renamed.stdout.trim()).toMatch(new RegExp(`^${registry.host}/replan/hello-[0-9a-f]{32}@sha256:`));
     expect(renamed.stdout.trim().split('@')[0]).not.toBe(first.stdout.trim().split('@')[0]);
+  });
+
+  it('starts no more compiles at once than --jobs allowed the recorded run', async () => {
+    const { dir, build } = await setup('jobs');
+    const flags = ['--jobs', '1', '--platform', 'linux/amd64,linux/arm64'];
+    const first = await build({}, flags);
+    expect(first.exitCode, first.stderr).toBe(0);
+    const greet = join(dir, 'internal/greet/greet.go');
+    await writeFile(greet, (await readFile(greet, 'utf8')).replace('Hello', 'Hello again'));
+    const edited = await build({}, flags);
+    expect(edited.exitCode, edited.stderr).toBe(0);
+    expect(edited.stderr).toContain('started 1 recorded go build(s)');
+    // Two compiles, one after the other: each ends before the next starts.
+    expect(edited.lines.map((l) => l.split(' ')[0])).toEqual(['build', 'end', 'build', 'end']);
   });
 
   it('runs a failed compile again and reports it as any build error', async () => {
