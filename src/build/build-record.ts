@@ -150,9 +150,19 @@ function sameStatus(a: InputStatus, b: InputStatus | undefined): boolean {
   );
 }
 
-/** True when no input changed at or after `sinceMs` (so the build read what was recorded). */
+/**
+ * How far a file's recorded change time may lag the clock: Linux stamps
+ * files from a coarse clock that moves once per tick (1-10 ms), so a file
+ * saved just after `Date.now()` can carry an earlier time.
+ */
+export const FILE_TIME_SLACK_MS = 20;
+
+/**
+ * True when no input changed at or after `sinceMs`, less FILE_TIME_SLACK_MS
+ * (so the build read what was recorded).
+ */
 export function settledBefore(inputs: readonly InputStatus[], sinceMs: number): boolean {
-  const since = BigInt(Math.floor(sinceMs)) * 1_000_000n;
+  const since = BigInt(Math.floor(sinceMs - FILE_TIME_SLACK_MS)) * 1_000_000n;
   return inputs.every((i) => BigInt(i.ctimeNs) < since && BigInt(i.mtimeNs) < since);
 }
 

@@ -137,6 +137,8 @@ export async function startEarlyCompiles(req: EarlyCompileRequest): Promise<void
           // holds one of the `jobs` places like the others (the entry starts at most that many).
           adopted.add(out);
           spawned++;
+          // It has been reading the sources since then: the record must not vouch for edits after.
+          firstStartMs = Math.min(firstStartMs, pre.startedAtMs);
           req.signal.addEventListener('abort', () => pre.stop(), { once: true });
           const compile = limit(() => pre.done).finally(ended);
           compile.catch(() => undefined);

@@ -14,9 +14,10 @@
 import { traceCommand } from '../system/timings.js';
 import type { RecordedCompile, RecordedCompiles } from './build-record.js';
 
-/** A `go build` started here: the recorded command, its end, and how to stop it. */
+/** A `go build` started here: the recorded command, when it started (Date.now()), its end, how to stop it. */
 export interface Prestarted {
   command: RecordedCompile;
+  startedAtMs: number;
   done: Promise<void>;
   stop(): void;
 }
@@ -58,6 +59,7 @@ export async function prestartCompiles(
     // The child keeps this process alive until it ends: an adopted compile is awaited, and the
     // CLI stops any other (build/early-compile.ts, cli.ts).
     const startedAt = performance.now();
+    const startedAtMs = Date.now();
     const child = spawn(c.bin, c.args, { cwd: c.cwd, env: childEnv, stdio: 'ignore' });
     const done = new Promise<void>((resolve, reject) => {
       child.once('error', reject);
@@ -68,7 +70,7 @@ export async function prestartCompiles(
       });
     });
     done.catch(() => undefined);
-    started.set(c.out, { command: c, done, stop: () => child.kill() });
+    started.set(c.out, { command: c, startedAtMs, done, stop: () => child.kill() });
   }
   return started;
 }

@@ -5,8 +5,10 @@
  * entry starts the recorded compile before the CLI loads, and the build
  * takes it over: one `go build`, with the edit in the binary. When the edit
  * changes what the build compiles (a renamed module), the started compile
- * is stopped and the build compiles its own. A failed compile is run again
- * and reported as always.
+ * is stopped and the build compiles its own. A source saved after the
+ * entry started the compile keeps the run from being recorded. At most as
+ * many start as --jobs allowed. A failed compile is run again and reported
+ * as always.
  */
 import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,6 +44,7 @@ beforeAll(async () => {
       '#!/bin/sh',
       'if [ "$1" != "build" ]; then exec "$REAL_GO" "$@"; fi',
       'echo "build $$" >> "$GO_LOG"',
+      'if [ -n "$TOUCH_ON_START" ]; then echo "// saved while go build ran" >> "$TOUCH_ON_START"; fi',
       'trap \'echo "stopped $$" >> "$GO_LOG"; kill $child 2>/dev/null; exit 143\' TERM',
       'if [ -n "$SLOW_IMPORT" ]; then',
       '  case "$*" in *" $SLOW_IMPORT") sleep 5 & child=$!; wait $child ;; esac',
@@ -163,6 +166,25 @@ describe('the recorded go build, started by the entry', () => {
     expect(renamed.stopped).toEqual([renamed.goBuilds[0]?.replace('build', 'stopped')]);
     expect(renamed.stdout.trim()).toMatch(new RegExp(`^${registry.host}/replan/hello-[0-9a-f]{32}@sha256:`));
     expect(renamed.stdout.trim().split('@')[0]).not.toBe(first.stdout.trim().split('@')[0]);
+  });
+
+  it('writes no record when a source is saved after the entry started the compile', async () => {
+    const { dir, build } = await setup('saved');
+    expect((await build()).exitCode).toBe(0);
+    const greet = join(dir, 'internal/greet/greet.go');
+    await writeFile(greet, (await readFile(greet, 'utf8')).replace('Hello', 'Hello again'));
+    // The compile the entry starts saves a file as it begins: before the CLI has even loaded.
+    const saved = await build({ TOUCH_ON_START: join(dir, 'cmd/hello/main.go') });
+    expect(saved.exitCode, saved.stderr).toBe(0);
+    expect(saved.stderr).toContain('started 1 recorded go build(s)');
+    // So that run could not vouch for what it built: the next one builds again, then is recorded.
+    const next = await build();
+    expect(next.exitCode, next.stderr).toBe(0);
+    expect(next.stderr).not.toContain('Nothing changed since the last identical build');
+    expect(next.goBuilds).toHaveLength(1);
+    const again = await build();
+    expect(again.stderr).toContain('Nothing changed since the last identical build');
+    expect(again.goBuilds).toEqual([]);
   });
 
   it('starts no more compiles at once than --jobs allowed the recorded run', async () => {
