@@ -11,6 +11,7 @@
  *
  * Only Node built-ins are loaded here (the entry's budget, see entry.ts).
  */
+import { putBackExtraCaCerts, withEnvEntries } from '../system/env.js';
 import { traceCommand } from '../system/timings.js';
 import type { RecordedCompile, RecordedCompiles } from './build-record.js';
 
@@ -24,8 +25,8 @@ export interface Prestarted {
 
 /**
  * Starts each compile with the environment the full run gives `go`: this
- * process's, with NODE_EXTRA_CA_CERTS back where the launcher moved it
- * (system/extra-ca.ts), plus the compile's own entries.
+ * process's, with NODE_EXTRA_CA_CERTS put back (system/extra-ca.ts does the
+ * same), plus the compile's own entries.
  */
 export async function prestartCompiles(
   compiles: RecordedCompiles,
@@ -37,20 +38,13 @@ export async function prestartCompiles(
     import('node:path'),
   ]);
   const base: Record<string, string | undefined> = { ...env };
-  if (base.KODEV_EXTRA_CA_CERTS !== undefined) {
-    base.NODE_EXTRA_CA_CERTS = base.KODEV_EXTRA_CA_CERTS;
-    delete base.KODEV_EXTRA_CA_CERTS;
-  }
+  putBackExtraCaCerts(base);
   const started = new Map<string, Prestarted>();
   // The first `jobs` of them, as many as the recorded run ran at once: the build queues the rest.
   for (const c of compiles.commands) {
     if (started.size >= compiles.jobs) break;
     if (started.has(c.out)) continue;
-    const childEnv = { ...base };
-    for (const kv of c.env) {
-      const eq = kv.indexOf('=');
-      if (eq > 0) childEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
-    }
+    const childEnv = withEnvEntries(base, c.env);
     try {
       mkdirSync(dirname(c.out), { recursive: true });
     } catch {

@@ -19,7 +19,7 @@ import {
 } from '../build/build-record.js';
 import type { BuildResult } from '../build/builder.js';
 import { earlyCompileStartedAt, earlyCompiles } from '../build/early-compile.js';
-import { withEnvEntries } from '../gotool/go.js';
+import { withEnvEntries } from '../system/env.js';
 import { resolvePublishOptions } from '../options/publish-options.js';
 import { parseReference, referenceTarget } from '../registry/reference.js';
 import { isFile } from '../system/files.js';

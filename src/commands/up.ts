@@ -21,7 +21,7 @@ import { plainLogger } from '../dev/plain-log.js';
 import { SessionStore } from '../dev/session-store.js';
 import { ignoreMatcher, startWatcher } from '../dev/watcher.js';
 import { UsageError, UserError } from '../errors.js';
-import { withEnvEntries } from '../gotool/go.js';
+import { withEnvEntries } from '../system/env.js';
 import type { MainPackage } from '../gotool/main-package.js';
 import type { DevImageSettings, KodevConfig } from '../config/types.js';
 import { KubeClient } from '../k8s/client.js';

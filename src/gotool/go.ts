@@ -3,7 +3,7 @@
  * `go build` to compile. Every call goes through `system/exec`.
  */
 import { ExternalCommandError, UserError } from '../errors.js';
-import type { Env } from '../system/env.js';
+import { type Env, withEnvEntries } from '../system/env.js';
 import { run } from '../system/exec.js';
 
 /** How to invoke Go: which binary and with which base environment. */
@@ -105,16 +105,6 @@ export interface GoBuildArgs {
   /** Environment added over the tool's base environment (later wins). */
   env: readonly string[];
   signal?: AbortSignal;
-}
-
-/** `base` with `KEY=value` entries laid over it (entries without a key are ignored). */
-export function withEnvEntries(base: Env, entries: readonly string[]): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...base };
-  for (const kv of entries) {
-    const eq = kv.indexOf('=');
-    if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
-  return env;
 }
 
 /** The arguments after `go` of goBuild's command. */

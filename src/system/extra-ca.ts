@@ -9,16 +9,16 @@
  */
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
+import { putBackExtraCaCerts } from './env.js';
 
 let installed = false;
 
 /** Applies a moved NODE_EXTRA_CA_CERTS; call before the first TLS connection. Idempotent. */
 export function installExtraCa(env: NodeJS.ProcessEnv = process.env): void {
-  const file = env.KODEV_EXTRA_CA_CERTS;
-  if (installed || file === undefined) return;
+  if (installed) return;
+  const file = putBackExtraCaCerts(env);
+  if (file === undefined) return;
   installed = true;
-  delete env.KODEV_EXTRA_CA_CERTS;
-  env.NODE_EXTRA_CA_CERTS = file;
   if (file === '') return;
   let extra: string[];
   try {
